@@ -1,0 +1,157 @@
+#include "frontend/Frontend.h"
+
+#include "frontend/Parser.h"
+
+#include <climits>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+namespace nnc {
+
+Frontend::Frontend(FrontendOptions options) : options_(std::move(options)), diags_(sm_) {}
+
+static std::string canonical(const std::string &path) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf)) return buf;
+  return path;
+}
+
+static bool isFile(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static std::string dirOf(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+std::string Frontend::resolveImport(const ast::ImportDecl &imp, const std::string &fromPath,
+                                    std::vector<std::string> &tried) const {
+  std::string dir = dirOf(fromPath);
+  std::vector<std::string> candidates;
+  if (imp.isPath) {
+    candidates.push_back(!imp.target.empty() && imp.target[0] == '/' ? imp.target
+                                                                      : dir + "/" + imp.target);
+  } else {
+    std::string rel = imp.target;
+    for (char &c : rel)
+      if (c == '.') c = '/';
+    rel += ".nn";
+    if (imp.target.rfind("std.", 0) == 0)
+      candidates.push_back(options_.stdlibDir + "/" + rel);
+    candidates.push_back(dir + "/" + rel);
+  }
+  for (const std::string &c : candidates) {
+    tried.push_back(c);
+    if (isFile(c)) return canonical(c);
+  }
+  return "";
+}
+
+const LoadedModule *Frontend::load(const std::string &path, SourceRange importedFrom) {
+  std::string key = canonical(path);
+  if (auto it = modules_.find(key); it != modules_.end()) return it->second.get();
+
+  std::string error;
+  uint32_t id = sm_.load(path, error);
+  if (!id) {
+    diags_.report(importedFrom.valid() ? Diag::ImportNotFound : Diag::ImportNotFound,
+                  importedFrom, error);
+    return nullptr;
+  }
+  auto mod = std::make_unique<LoadedModule>();
+  mod->path = key;
+  mod->ast = parseFile(sm_.file(id), diags_);
+  LoadedModule *m = mod.get();
+  modules_[key] = std::move(mod);
+
+  loading_.push_back({key, importedFrom});
+  for (const ast::DeclPtr &d : m->ast->decls) {
+    const auto *imp = ast::dyn<ast::ImportDecl>(d.get());
+    if (!imp) continue;
+    std::vector<std::string> tried;
+    std::string target = resolveImport(*imp, key, tried);
+    if (target.empty()) {
+      Diagnostic &diag = diags_.report(Diag::ImportNotFound, imp->targetRange,
+                                       fmt::format("cannot find module '{}'", imp->target));
+      for (const std::string &t : tried) diag.notes.push_back({{}, "looked for " + t});
+      continue;
+    }
+    bool cycle = false;
+    for (size_t k = 0; k < loading_.size(); ++k) {
+      if (loading_[k].first != target) continue;
+      Diagnostic &diag = diags_.report(
+          Diag::ImportCycle, imp->targetRange,
+          fmt::format("import cycle: '{}' imports '{}', which is already being imported", key, target));
+      for (size_t j = k + 1; j < loading_.size(); ++j)
+        diag.notes.push_back({loading_[j].second, fmt::format("'{}' is imported here", loading_[j].first)});
+      cycle = true;
+      break;
+    }
+    if (cycle) continue;
+    if (const LoadedModule *dep = load(target, imp->targetRange)) m->imports.push_back(dep);
+  }
+  loading_.pop_back();
+  return m;
+}
+
+ModuleScope Frontend::scopeOf(const LoadedModule &m) {
+  ModuleScope scope;
+  auto addBlocks = [&](const ast::Module &mod, bool own) {
+    for (const ast::DeclPtr &d : mod.decls) {
+      if (const auto *b = ast::dyn<ast::BlockDecl>(d.get())) {
+        auto [it, inserted] = scope.blocks.emplace(b->name, b);
+        if (!inserted && it->second != b) {
+          // Report in the importing file only when both definitions are visible there.
+          Diagnostic &diag = diags_.report(Diag::DuplicateDefinition, b->nameRange,
+                                           fmt::format("block '{}' is defined twice", b->name));
+          diag.notes.push_back({it->second->nameRange, "first definition is here"});
+        }
+      } else if (const auto *n = ast::dyn<ast::NetworkDecl>(d.get()); n && own) {
+        auto [it, inserted] = scope.networks.emplace(n->name, n);
+        if (!inserted) {
+          Diagnostic &diag = diags_.report(Diag::DuplicateDefinition, n->nameRange,
+                                           fmt::format("network '{}' is defined twice", n->name));
+          diag.notes.push_back({it->second->nameRange, "first definition is here"});
+        }
+      }
+    }
+  };
+  addBlocks(*m.ast, true);
+  for (const LoadedModule *imp : m.imports) addBlocks(*imp->ast, false);
+  return scope;
+}
+
+Program Frontend::check(const std::string &path) {
+  const LoadedModule *root = load(path, {});
+  if (!root) return {};
+  // Imported files are resolved too (their errors point into them); only the
+  // root file's networks are elaborated.
+  for (auto &[key, mod] : modules_) {
+    if (mod.get() == root) continue;
+    resolveNames(*mod->ast, scopeOf(*mod), diags_);
+  }
+  ModuleScope scope = scopeOf(*root);
+  resolveNames(*root->ast, scope, diags_);
+  if (diags_.errorCount()) return {}; // elaboration assumes resolved names
+  return elaborate(*root->ast, scope, diags_);
+}
+
+const LoadedModule *Frontend::parseOnly(const std::string &path) {
+  std::string error;
+  uint32_t id = sm_.load(path, error);
+  if (!id) {
+    diags_.report(Diag::ImportNotFound, {}, error);
+    return nullptr;
+  }
+  auto mod = std::make_unique<LoadedModule>();
+  mod->path = canonical(path);
+  mod->ast = parseFile(sm_.file(id), diags_);
+  LoadedModule *m = mod.get();
+  modules_[mod->path + "#" + std::to_string(id)] = std::move(mod);
+  return m;
+}
+
+} // namespace nnc
