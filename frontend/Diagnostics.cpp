@@ -81,6 +81,28 @@ struct Style {
   const char *green() const { return on ? "\033[1;32m" : ""; }
 };
 
+// Control characters and broken UTF-8 would garble the terminal.
+std::string printable(std::string_view line) {
+  std::string out;
+  for (size_t i = 0; i < line.size(); ++i) {
+    unsigned char c = line[i];
+    if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+      out += (char)c;
+      continue;
+    }
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool valid = n > 0 && i + n <= line.size();
+    for (size_t k = 1; valid && k < n; ++k) valid = ((unsigned char)line[i + k] & 0xC0) == 0x80;
+    if (valid) {
+      out.append(line.substr(i, n));
+      i += n - 1;
+    } else {
+      out += '?';
+    }
+  }
+  return out;
+}
+
 void printOne(std::ostream &os, const SourceManager &sm, Severity sev, SourceRange r,
               const std::string &message, const char *code, const Style &st) {
   if (!r.valid()) {
@@ -109,7 +131,7 @@ void printOne(std::ostream &os, const SourceManager &sm, Severity sev, SourceRan
     caret -= start;
   }
   std::string gutter = fmt::format("{:>5} | ", lc.line);
-  os << gutter << line << "\n";
+  os << gutter << printable(line) << "\n";
   std::string under(gutter.size() - 2, ' ');
   under += "| ";
   for (uint32_t i = 0; i < caret && i < line.size(); ++i) {

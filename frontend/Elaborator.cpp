@@ -88,6 +88,7 @@ private:
     g.loc = n.nameRange;
     graph_ = &g;
     names_.clear();
+    paramNames_.clear();
     aborted_ = false;
     prefix_.clear();
     gran_ = granularityOf(n.attributes, Granularity::Auto);
@@ -540,6 +541,10 @@ private:
     int id = addNode(opName, nodeName, std::move(operands), std::move(attrNames), std::move(attrs), r, range);
     if (id < 0) return Value::error();
     graph_->nodes[id].paramPrefix = r.params.empty() ? "" : paramPrefix;
+    for (const shapes::ParamSpec &ps : r.params)
+      if (!paramNames_.insert(paramPrefix + "." + ps.name).second)
+        diags_.report(Diag::DuplicateDefinition, range,
+                      fmt::format("a second parameter named '{}.{}'", paramPrefix, ps.name));
     return Value::ofTensor(id, *r.type);
   }
 
@@ -582,15 +587,15 @@ private:
           if (b.params[k].name == a.name) idx = (int)k;
       if (!place(idx, eval(*a.value, env), a.value->range)) return Value::error();
     }
-    Env globals;
     std::map<std::string, shapes::Dim> symbols;
     for (size_t k = 0; k < b.params.size(); ++k) {
       const Param &p = b.params[k];
       if (!given[k]) {
         if (!p.defaultValue) return Value::error();
+        // A default sees the parameters before it (the resolver checked that).
         Naming *saved = naming_;
         naming_ = nullptr;
-        local.vars[p.name] = eval(*p.defaultValue, globals);
+        local.vars[p.name] = eval(*p.defaultValue, local);
         naming_ = saved;
       }
       Value &v = local.vars[p.name];
@@ -799,11 +804,14 @@ private:
         }
       }
     }
-    // Defaults: plain SGD at 0.01.
-    if (cfg.method.isError())
-      cfg.method = callValue(*findBuiltin("sgd", {BuiltinKind::SolverMethod}),
-                             {Value::ofFloat(0), Value::ofBool(false)});
-    if (cfg.lr.isError()) cfg.lr = Value::ofFloat(0.01);
+    for (const char *key : {"method", "lr"}) {
+      bool set = false;
+      for (const SectionEntry &e : s.entries) set |= e.key == key;
+      if (!set)
+        diags_.report(Diag::InvalidSectionValue, s.range,
+                      fmt::format("the solver section needs '{}', as in {}", key,
+                                  std::string(key) == "lr" ? "'lr = 0.01'" : "'method = sgd(momentum=0.9)'"));
+    }
 
     if (nets.size() != 1) {
       diags_.report(Diag::NoNetwork, s.range,
@@ -838,6 +846,11 @@ private:
       diags_.report(Diag::LossNotScalar, n.loc,
                     fmt::format("the minimized output '{}' must be a float, got {}", loss, n.type.str()));
     }
+    for (const auto &[name, id] : g.inputs)
+      if (g.nodes[id].type.rank() == 0 || g.nodes[id].type.dims[0].isKnown())
+        diags_.report(Diag::InvalidValue, g.nodes[id].loc,
+                      fmt::format("input '{}' needs a symbolic batch dimension first, as in "
+                                  "f32[N, ...], to be trained", name));
     if (g.parameterCount() == 0)
       diags_.report(Diag::NoTrainableParams, g.loc,
                     fmt::format("network '{}' has no trainable parameters for the solver to train", g.name));
@@ -871,7 +884,7 @@ private:
   const ModuleScope &scope_;
   DiagnosticEngine &diags_;
   Graph *graph_ = nullptr;
-  std::set<std::string> names_;
+  std::set<std::string> names_, paramNames_;
   Naming *naming_ = nullptr;
   std::string prefix_;
   Granularity gran_ = Granularity::Auto;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <unordered_map>
 
 namespace nnc {
@@ -132,6 +133,7 @@ private:
   std::unordered_map<const void *, Plan> plans_; // by Body* or SectionDecl*
   std::vector<Piece> preVersion_, top_;
   const Comment *versionTrailing_ = nullptr;
+  std::map<std::pair<const Body *, int>, Frag> repeatBodies_; // printed at an indent
 
   // ---- comment bookkeeping ----
 
@@ -340,6 +342,20 @@ private:
     for (const DeclPtr &d : m_.decls) ranges.push_back(d->range);
     top_ = planSequence(ranges, [&](size_t i) { planDecl(m_.decls[i].get()); }, 0, UINT32_MAX,
                         UINT32_MAX, prevEnd, true);
+    // Comments moved out of a declaration onto their own lines become the
+    // first comments of what follows, as they will be when read back.
+    std::vector<Piece> expanded;
+    for (Piece &p : top_) {
+      std::vector<const Comment *> moved;
+      if (!p.afterTrailing) moved.swap(p.after);
+      expanded.push_back(std::move(p));
+      for (const Comment *c : moved) {
+        Piece q;
+        q.comment = c;
+        expanded.push_back(std::move(q));
+      }
+    }
+    top_ = std::move(expanded);
     // One blank line after the version line and between declarations; a
     // run of imports keeps the source's grouping.
     if (!top_.empty()) top_.front().blank = true;
@@ -581,8 +597,23 @@ private:
   }
 
   void emitStmtBody(const Body &body, Frag &out, int indent, bool nested) {
-    emitBlock(plans_.at(&body), out, indent,
-              [&](size_t i, int in) { return stmtLines(body.stmts[i], in); }, nested);
+    auto emit = [&](Frag &to) {
+      emitBlock(plans_.at(&body), to, indent,
+                [&](size_t i, int in) { return stmtLines(body.stmts[i], in); }, nested);
+    };
+    if (!nested) return emit(out);
+    // A repeat body is printed again each time a layout of its statement is
+    // tried; keep it, or nested repeats would cost exponential time.
+    auto key = std::make_pair(&body, indent);
+    auto it = repeatBodies_.find(key);
+    if (it == repeatBodies_.end()) {
+      Frag f{Line{indent, "{"}};
+      emit(f);
+      it = repeatBodies_.emplace(key, std::move(f)).first;
+    }
+    const Frag &f = it->second;
+    out.back().comment = f.front().comment;
+    out.insert(out.end(), f.begin() + 1, f.end());
   }
 
   Frag stmtLines(const Stmt &s, int indent) {

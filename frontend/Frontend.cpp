@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace nnc {
 
@@ -50,12 +51,22 @@ std::string Frontend::resolveImport(const ast::ImportDecl &imp, const std::strin
   return "";
 }
 
+/// A path as diagnostics show it: relative to the working directory when inside it.
+static std::string displayPath(const std::string &path) {
+  char buf[PATH_MAX];
+  if (path.empty() || path[0] != '/' || !::getcwd(buf, sizeof buf)) return path;
+  std::string cwd = buf;
+  if (path.size() > cwd.size() + 1 && path.compare(0, cwd.size(), cwd) == 0 && path[cwd.size()] == '/')
+    return path.substr(cwd.size() + 1);
+  return path;
+}
+
 const LoadedModule *Frontend::load(const std::string &path, SourceRange importedFrom) {
   std::string key = canonical(path);
   if (auto it = modules_.find(key); it != modules_.end()) return it->second.get();
 
   std::string error;
-  uint32_t id = sm_.load(path, error);
+  uint32_t id = sm_.load(importedFrom.valid() ? displayPath(path) : path, error);
   if (!id) {
     diags_.report(importedFrom.valid() ? Diag::ImportNotFound : Diag::ImportNotFound,
                   importedFrom, error);
@@ -84,9 +95,10 @@ const LoadedModule *Frontend::load(const std::string &path, SourceRange imported
       if (loading_[k].first != target) continue;
       Diagnostic &diag = diags_.report(
           Diag::ImportCycle, imp->targetRange,
-          fmt::format("import cycle: '{}' imports '{}', which is already being imported", key, target));
+          fmt::format("import cycle: '{}' imports '{}', which is already being imported",
+                      displayPath(key), displayPath(target)));
       for (size_t j = k + 1; j < loading_.size(); ++j)
-        diag.notes.push_back({loading_[j].second, fmt::format("'{}' is imported here", loading_[j].first)});
+        diag.notes.push_back({loading_[j].second, fmt::format("'{}' is imported here", displayPath(loading_[j].first))});
       cycle = true;
       break;
     }
@@ -127,12 +139,15 @@ ModuleScope Frontend::scopeOf(const LoadedModule &m) {
 Program Frontend::check(const std::string &path) {
   const LoadedModule *root = load(path, {});
   if (!root) return {};
+  if (diags_.errorCount()) return {};
   // Imported files are resolved too (their errors point into them); only the
   // root file's networks are elaborated.
   for (auto &[key, mod] : modules_) {
     if (mod.get() == root) continue;
     resolveNames(*mod->ast, scopeOf(*mod), diags_);
   }
+  // Semantic errors after syntax errors would mostly be echoes of them.
+  if (diags_.errorCount()) return {};
   ModuleScope scope = scopeOf(*root);
   resolveNames(*root->ast, scope, diags_);
   if (diags_.errorCount()) return {}; // elaboration assumes resolved names

@@ -111,16 +111,17 @@ private:
 
   void emit(Tok kind, size_t begin) {
     out_.tokens.push_back(Token{kind, range(begin, pos_),
-                                std::string_view(src_).substr(begin, pos_ - begin)});
+                                std::string_view(src_).substr(begin, pos_ - begin), atLineStart_});
+    atLineStart_ = false;
   }
 
   bool checkEncoding() {
+    if (size_t nul = src_.find('\0'); nul != std::string::npos) {
+      diags_.report(Diag::BinaryFile, range(nul, nul + 1),
+                    "file contains a NUL byte; expected nn source text, is this a binary file?");
+      return false;
+    }
     for (size_t i = 0; i < src_.size();) {
-      if (src_[i] == '\0') {
-        diags_.report(Diag::BinaryFile, range(i, i + 1),
-                      "file contains a NUL byte; expected nn source text, is this a binary file?");
-        return false;
-      }
       size_t n = utf8Length(src_, i);
       if (n == 0) {
         diags_.report(Diag::InvalidUtf8, range(i, i + 1),
@@ -135,6 +136,7 @@ private:
 
   void newline() {
     size_t b = pos_++;
+    atLineStart_ = true;
     bool significant = brackets_.empty() || brackets_.back() == '{';
     if (significant && !out_.tokens.empty() && out_.tokens.back().kind != Tok::Newline)
       emit(Tok::Newline, b);
@@ -284,6 +286,7 @@ private:
   DiagnosticEngine &diags_;
   size_t pos_ = 0;
   std::vector<char> brackets_;
+  bool atLineStart_ = true;
   LexResult out_;
 };
 

@@ -25,6 +25,7 @@ struct Token {
   Tok kind = Tok::Eof;
   SourceRange range;
   std::string_view text; // the token's bytes in the source
+  bool startsLine = false; // first token of its source line (for error recovery)
 };
 
 struct Comment {

@@ -16,7 +16,9 @@ enum class BodyKind { Block, Network, Repeat };
 class Parser {
 public:
   Parser(const SourceFile &f, DiagnosticEngine &d) : diags_(d) {
+    unsigned before = d.errorCount();
     LexResult lr = lex(f, d);
+    unreadable_ = lr.tokens.size() == 1 && d.errorCount() > before;
     toks_ = std::move(lr.tokens);
     module_ = std::make_unique<Module>();
     module_->file = f.id();
@@ -24,6 +26,7 @@ public:
   }
 
   std::unique_ptr<Module> run() {
+    if (unreadable_) return std::move(module_); // the lexer said why
     skipNewlines();
     if (!parseVersion())
       return std::move(module_);
@@ -81,11 +84,14 @@ private:
   }
 
   /// Skips the rest of a line (balanced brackets included), stopping before a
-  /// '}' that closes the enclosing body.
+  /// '}' that closes the enclosing body. A token that starts a source line
+  /// also ends the skip, so an unclosed '(' does not swallow the statements
+  /// after it.
   void syncLine() {
     int depth = 0;
-    while (!at(Tok::Eof)) {
+    for (bool first = true; !at(Tok::Eof); first = false) {
       if (at(Tok::Newline) && depth == 0) return;
+      if (cur().startsLine && depth == 0 && !first) return;
       if (at(Tok::LBrace)) ++depth;
       if (at(Tok::RBrace)) {
         if (depth == 0) return;
@@ -771,6 +777,7 @@ private:
   size_t pos_ = 0;
   unsigned recursion_ = 0;
   bool reportedDepth_ = false;
+  bool unreadable_ = false;
   std::unique_ptr<Module> module_;
 };
 

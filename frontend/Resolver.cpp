@@ -77,11 +77,8 @@ private:
                       fmt::format("parameter '{}' is declared twice", p.name));
         continue;
       }
-      // Defaults are evaluated where the block is defined: they see no parameters.
-      if (p.defaultValue) {
-        Scope empty;
-        resolveExpr(*p.defaultValue, empty, Ctx::Body);
-      }
+      // A default sees the parameters declared before it.
+      if (p.defaultValue) resolveExpr(*p.defaultValue, scope, Ctx::Body);
       warnIfShadows(p.name, p.range, nullptr);
       scope.names[p.name] = {p.range, Binding::Kind::Param};
       scope.order.push_back(p.name);
@@ -121,9 +118,17 @@ private:
       if (s.value) resolveExpr(*s.value, scope, Ctx::Body);
       switch (s.kind) {
       case Stmt::Kind::Input:
+        for (const Attribute &a : s.attributes)
+          diags_.report(Diag::UnknownAttribute, a.range,
+                        fmt::format("attribute '@{}' cannot be attached to an input", a.name));
         bind(scope, s.name, s.nameRange, Binding::Kind::Input);
         if (s.type)
           for (const DimExpr &dim : s.type->dims) {
+            if (dim.kind == DimExpr::Kind::Symbol && &dim != &s.type->dims.front())
+              diags_.report(Diag::InvalidValue, dim.range,
+                            fmt::format("only the first (batch) dimension of an input may be "
+                                        "symbolic in version 1; '{}' is dimension {}",
+                                        dim.symbol, &dim - &s.type->dims.front()));
             if (dim.kind == DimExpr::Kind::Any)
               diags_.report(Diag::ExpectedToken, dim.range,
                             "an input's dimensions must be numbers or names such as N, not '_'");
@@ -190,9 +195,9 @@ private:
       if (b.kind == Binding::Kind::Local || b.kind == Binding::Kind::Input)
         diags_.report(Diag::UnusedBinding, b.range,
                       fmt::format("{} '{}' is never used", b.kind == Binding::Kind::Input ? "input" : "binding", name));
-      else if (b.kind == Binding::Kind::Param)
-        diags_.report(Diag::UnusedParameter, b.range,
-                      fmt::format("parameter '{}' is never used", name));
+      else if (b.kind == Binding::Kind::RepeatVar)
+        diags_.report(Diag::UnusedBinding, b.range,
+                      fmt::format("repeat variable '{}' is never used", name));
     }
   }
 

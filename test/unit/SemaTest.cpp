@@ -1,0 +1,352 @@
+// Name resolution and elaboration: scopes, blocks, repeat, pipes, naming,
+// argument checking, solver and data sections.
+#include "TestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace nnc;
+using nnc::test::checkText;
+
+namespace {
+
+const char *kHead = "nn 1\n";
+
+TEST(Sema, NamesAreBoundOnceAndBeforeUse) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  a = relu(b)
+  b = relu(x)
+  b = relu(x)
+  output y = relu(a)
+}
+)");
+  EXPECT_TRUE(c.has("E0045")); // a uses b before it is bound
+  EXPECT_TRUE(c.has("E0041")); // b bound twice
+}
+
+TEST(Sema, UnknownNamesGetSuggestions) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input image: f32[N, 4]
+  output y = relu(imgae)
+}
+)");
+  ASSERT_TRUE(c.has("E0040"));
+  EXPECT_NE(c.firstMessage().find("did you mean 'image'"), std::string::npos) << c.firstMessage();
+  auto op = checkText(std::string(kHead) + "network n {\n  input x: f32[N, 4]\n  output y = rleu(x)\n}\n");
+  ASSERT_TRUE(op.has("E0044"));
+  EXPECT_NE(op.firstMessage().find("did you mean 'relu'"), std::string::npos);
+}
+
+TEST(Sema, WarningsForUnusedAndShadowing) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  unused = relu(x)
+  relu = sigmoid(x)
+  output y = relu
+}
+)");
+  EXPECT_EQ(c.errors(), 0u);
+  EXPECT_TRUE(c.has("W0001"));
+  EXPECT_TRUE(c.has("W0002"));
+}
+
+TEST(Sema, ArgumentsOfOpsAndBlocks) {
+  auto c = checkText(std::string(kHead) + R"(block b(x, out: int) {
+  return dense(x, out=out)
+}
+network n {
+  input x: f32[N, 4]
+  a = dense(x, out=3, outt=4)
+  c = dense(x)
+  d = b(x, 1, 2)
+  e = b(x, out=1, out=2)
+  f = dense(x, out=2.5)
+  output y = add(a, add(c, add(d, add(e, f))))
+}
+)");
+  EXPECT_TRUE(c.has("E0052")); // outt
+  EXPECT_TRUE(c.has("E0051")); // dense without out
+  EXPECT_TRUE(c.has("E0050")); // b with three positionals
+  EXPECT_TRUE(c.has("E0053")); // out twice
+}
+
+TEST(Sema, ArgumentKinds) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  output y = dense(x, out=2.5)
+}
+)");
+  ASSERT_TRUE(c.has("E0054"));
+  EXPECT_NE(c.firstMessage().find("argument 'out' of dense expects an int, got float 2.5"), std::string::npos)
+      << c.firstMessage();
+}
+
+TEST(Sema, ShapeErrorsPointAtTheOperand) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 1, 28, 28]
+  output y = dense(x, out=10)
+}
+)");
+  ASSERT_TRUE(c.has("E0060"));
+  const Diagnostic &d = c.fe->diags().diagnostics()[0];
+  const SourceFile &f = c.fe->sources().file(d.range.file);
+  EXPECT_EQ(f.text().substr(d.range.begin, d.range.end - d.range.begin), "x");
+}
+
+TEST(Sema, BlocksInlineWithInstanceNames) {
+  auto c = checkText(std::string(kHead) + R"(block cr(x, out: int, k: int = 3, pad: int = (k - 1) / 2) {
+  return relu(conv2d(x, out=out, kernel=k, pad=pad))
+}
+block two(x, out: int) {
+  a = cr(x, out)
+  return cr(a, out)
+}
+network n {
+  input x: f32[N, 3, 32, 32]
+  s = cr(x, 8)
+  t = two(s, 16)
+  output y = t
+}
+)");
+  ASSERT_EQ(c.errors(), 0u) << c.firstMessage();
+  const Node *conv = c.node("s.conv2d0");
+  ASSERT_TRUE(conv);
+  EXPECT_EQ(conv->paramPrefix, "s");
+  EXPECT_EQ(conv->type.str(), "f32[N, 8, 32, 32]"); // pad defaulted from k
+  ASSERT_TRUE(c.node("t.a.conv2d0"));
+  EXPECT_EQ(c.node("t.a.conv2d0")->paramPrefix, "t.a");
+  EXPECT_EQ(c.node("t.conv2d0")->paramPrefix, "t");
+  EXPECT_EQ(c.node("t.conv2d0")->instance, "t");
+  EXPECT_EQ(c.net().parameterCount(), (8 * 3 * 9 + 8) + (16 * 8 * 9 + 16) + (16 * 16 * 9 + 16));
+}
+
+TEST(Sema, ParameterNamesWithSeveralUnits) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  f1 = dense(relu(dense(x, out=8)), out=2)
+  output y = f1
+}
+)");
+  ASSERT_EQ(c.errors(), 0u);
+  EXPECT_EQ(c.node("f1.dense0")->paramPrefix, "f1.dense0");
+  EXPECT_EQ(c.node("f1")->paramPrefix, "f1.dense1");
+}
+
+TEST(Sema, RepeatUnrollsWithIndex) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  s = repeat 3 as i with h = x {
+    return relu(dense(h, out=8 * (i + 1)))
+  }
+  output y = s
+}
+)");
+  ASSERT_EQ(c.errors(), 0u) << c.firstMessage();
+  EXPECT_EQ(c.node("s.2")->type.str(), "f32[N, 24]");
+  EXPECT_EQ(c.node("s.0.dense0")->paramPrefix, "s.0");
+  EXPECT_EQ(c.net().parameterCount(), (4 * 8 + 8) + (8 * 16 + 16) + (16 * 24 + 24));
+}
+
+TEST(Sema, PipesPassTheLeftValueFirst) {
+  auto c = checkText(std::string(kHead) + R"(block head(x, classes: int) {
+  return x | dense(out=classes)
+}
+network n {
+  input image: f32[N, 1, 28, 28]
+  h = image | flatten | dense(out=32) | relu
+  output logits = h | head(10)
+}
+)");
+  ASSERT_EQ(c.errors(), 0u) << c.firstMessage();
+  EXPECT_EQ(c.node("h")->op, "relu");
+  EXPECT_EQ(c.node("h.dense0")->paramPrefix, "h");
+  EXPECT_EQ(c.node("logits")->type.str(), "f32[N, 10]");
+}
+
+TEST(Sema, TensorAnnotationsBindSymbols) {
+  auto c = checkText(std::string(kHead) + R"(block proj(x: f32[N, C, _, _]) {
+  return conv2d(x, out=C * 2, kernel=1)
+}
+network n {
+  input x: f32[N, 3, 8, 8]
+  output y = proj(x)
+}
+)");
+  ASSERT_EQ(c.errors(), 0u) << c.firstMessage();
+  EXPECT_EQ(c.node("y")->type.str(), "f32[N, 6, 8, 8]");
+  auto bad = checkText(std::string(kHead) + R"(block p(x: f32[N, 3, 28, 28]) {
+  return x
+}
+network n {
+  input x: f32[N, 3, 32, 32]
+  output y = p(x)
+}
+)");
+  ASSERT_TRUE(bad.has("E0058"));
+  EXPECT_NE(bad.firstMessage().find("dimension 2 is 32, expected 28"), std::string::npos) << bad.firstMessage();
+}
+
+TEST(Sema, ErrorsInsideBlocksNameTheInstance) {
+  auto c = checkText(std::string(kHead) + R"(block b(x) {
+  return dense(x, out=3)
+}
+network n {
+  input x: f32[N, 1, 4, 4]
+  output y = b(x)
+}
+)");
+  ASSERT_TRUE(c.has("E0060"));
+  const Diagnostic &d = c.fe->diags().diagnostics()[0];
+  ASSERT_FALSE(d.notes.empty());
+  EXPECT_NE(d.notes[0].message.find("in block 'b' instantiated here"), std::string::npos);
+}
+
+TEST(Sema, RecursionIsRefused) {
+  auto c = checkText(std::string(kHead) + R"(block a(x) {
+  return b(x)
+}
+block b(x) {
+  return a(x)
+}
+network n {
+  input x: f32[N, 4]
+  output y = a(x)
+}
+)");
+  EXPECT_TRUE(c.has("E0070"));
+  EXPECT_EQ(c.errors(), 1u);
+}
+
+TEST(Sema, ExponentialExpansionStops) {
+  std::string s = std::string(kHead) + "block b0(x) {\n  return relu(x)\n}\n";
+  for (int i = 1; i <= 30; ++i)
+    s += "block b" + std::to_string(i) + "(x) {\n  return add(b" + std::to_string(i - 1) + "(x), b" +
+         std::to_string(i - 1) + "(x))\n}\n";
+  s += "network n {\n  input x: f32[N, 4]\n  output y = b30(x)\n}\n";
+  auto c = checkText(s);
+  EXPECT_TRUE(c.has("E0072"));
+}
+
+TEST(Sema, CompileTimeArithmetic) {
+  auto ok = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  a = dense(x, out=64 / 2)
+  output y = a * 0.5 / 2 + -a
+}
+)");
+  ASSERT_EQ(ok.errors(), 0u) << ok.firstMessage();
+  EXPECT_EQ(ok.node("a")->type.str(), "f32[N, 32]");
+  EXPECT_EQ(ok.node("y")->op, "add");
+  auto overflow = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  output y = dense(x, out=9223372036854775807 + 1)
+}
+)");
+  EXPECT_TRUE(overflow.has("E0055"));
+  auto zero = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  output y = x / 0
+}
+)");
+  EXPECT_TRUE(zero.has("E0057"));
+  auto inexact = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  output y = dense(x, out=7 / 2)
+}
+)");
+  EXPECT_TRUE(inexact.has("E0054"));
+  auto mixed = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  output y = x + 1
+}
+)");
+  EXPECT_TRUE(mixed.has("E0056"));
+}
+
+TEST(Sema, SolverChecks) {
+  auto ok = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  input label: i32[N]
+  output loss = softmax_cross_entropy(dense(x, out=3), label)
+}
+solver {
+  method = sgd(momentum=0.9)
+  lr = 0.01 * inv(gamma=1e-4, power=0.75)
+  weight_decay = 5e-4
+  batch = 64
+}
+)");
+  ASSERT_EQ(ok.errors(), 0u) << ok.firstMessage();
+  EXPECT_EQ(ok.program.solver.batch, 64);
+  EXPECT_EQ(ok.program.solver.method.str_(), "sgd(momentum=0.9, nesterov=false)");
+  EXPECT_EQ(ok.program.solver.lr.str_(), "0.01 * inv(gamma=0.0001, power=0.75)");
+
+  auto notScalar = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  output loss = dense(x, out=3)
+}
+solver {
+  method = adam()
+  lr = 0.001
+}
+)");
+  EXPECT_TRUE(notScalar.has("E0081"));
+
+  auto noParams = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  input label: i32[N]
+  output loss = softmax_cross_entropy(x, label)
+}
+solver {
+  method = sgd()
+  lr = 0.1
+}
+)");
+  EXPECT_TRUE(noParams.has("E0082"));
+
+  auto unknown = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  input label: i32[N]
+  output loss = softmax_cross_entropy(dense(x, out=2), label)
+}
+solver {
+  method = sgdd()
+  lr = 0.1 * stepp(gamma=0.1, step=10)
+  momentum = 0.9
+}
+)");
+  EXPECT_TRUE(unknown.has("E0044"));
+  EXPECT_TRUE(unknown.has("E0080"));
+}
+
+TEST(Sema, DataSection) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 1, 28, 28]
+  input label: i32[N]
+  output loss = softmax_cross_entropy(x | flatten | dense(out=10), label)
+}
+solver {
+  method = sgd()
+  lr = 0.1
+}
+data {
+  train = idx("a.gz", "b.gz") | scale(1 / 255) | shuffle | random_crop(28, pad=2) | mirror
+  test = idx("c.gz", "d.gz") | normalize(mean=0.5, std=0.25)
+}
+)");
+  ASSERT_EQ(c.errors(), 0u) << c.firstMessage();
+  EXPECT_EQ(c.program.data.train.elems.size(), 5u);
+  EXPECT_EQ(c.program.data.train.elems[2].str, "shuffle");
+  auto bad = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  input label: i32[N]
+  output loss = softmax_cross_entropy(dense(x, out=2), label)
+}
+data {
+  train = shuffle | idx("a", "b")
+}
+)");
+  EXPECT_TRUE(bad.has("E0083"));
+}
+
+} // namespace
