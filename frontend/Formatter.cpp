@@ -38,7 +38,7 @@ struct Line {
   bool isComment = false; // an own-line comment: not measured for width
 
   Line() = default;
-  Line(int indent, std::string text) : indent(indent), text(std::move(text)) {}
+  Line(int in, std::string t) : indent(in), text(std::move(t)) {}
 };
 using Frag = std::vector<Line>;
 
@@ -220,6 +220,7 @@ private:
       prevEnd = std::max(r.end, trailing ? trailing->range.end : 0);
       printedBefore = true;
       pieces.push_back(std::move(p));
+      from = std::max(from, r.end); // all before is consumed: do not scan it again
     }
     addComments(take(from, end));
     return pieces;
@@ -376,9 +377,10 @@ private:
 
   static void text(Frag &out, const std::string &s) { out.back().text += s; }
 
-  void emitChild(const Expr *e, Frag &out, int indent, const Expr *breakAt, bool parens) {
+  void emitChild(const Expr *e, Frag &out, int indent, const Expr *breakAt, bool parens,
+                 bool probe) {
     if (parens) text(out, "(");
-    emitExpr(e, out, indent, breakAt);
+    emitExpr(e, out, indent, breakAt, probe);
     if (parens) text(out, ")");
   }
 
@@ -387,8 +389,10 @@ private:
   }
 
   /// Appends `e` to the last line of `out`, which starts at `indent`. The
-  /// call `breakAt` gets one argument per line.
-  void emitExpr(const Expr *e, Frag &out, int indent, const Expr *breakAt) {
+  /// call or list `breakAt` gets one argument per line; with `probe` its
+  /// arguments are left out (to measure the lines around them).
+  void emitExpr(const Expr *e, Frag &out, int indent, const Expr *breakAt,
+                bool probe = false) {
     switch (e->kind) {
     case Expr::Kind::Int: text(out, static_cast<const IntExpr *>(e)->spelling); return;
     case Expr::Kind::Float: text(out, static_cast<const FloatExpr *>(e)->spelling); return;
@@ -400,35 +404,47 @@ private:
     case Expr::Kind::List: {
       auto *l = static_cast<const ListExpr *>(e);
       text(out, "[");
+      if (e == breakAt) {
+        // The grammar allows a trailing comma after arguments, not elements.
+        if (!probe)
+          for (size_t i = 0; i < l->elements.size(); ++i)
+            append(out, layout(l->elements[i].get(), indent + kIndentStep, "",
+                               i + 1 < l->elements.size() ? "," : ""));
+        out.push_back(Line{indent, "]"});
+        return;
+      }
       for (size_t i = 0; i < l->elements.size(); ++i) {
         if (i) text(out, ", ");
-        emitExpr(l->elements[i].get(), out, indent, breakAt);
+        emitExpr(l->elements[i].get(), out, indent, breakAt, probe);
       }
       text(out, "]");
       return;
     }
     case Expr::Kind::Call: {
       auto *c = static_cast<const CallExpr *>(e);
-      emitChild(c->callee.get(), out, indent, breakAt, needsPostfixParens(c->callee.get()));
+      emitChild(c->callee.get(), out, indent, breakAt, needsPostfixParens(c->callee.get()),
+                probe);
       text(out, "(");
       if (e == breakAt) {
-        for (const Arg &a : c->args)
-          append(out, layout(a.value.get(), indent + kIndentStep,
-                             a.name.empty() ? "" : a.name + "=", ","));
+        if (!probe)
+          for (const Arg &a : c->args)
+            append(out, layout(a.value.get(), indent + kIndentStep,
+                               a.name.empty() ? "" : a.name + "=", ","));
         out.push_back(Line{indent, ")"});
         return;
       }
       for (size_t i = 0; i < c->args.size(); ++i) {
         if (i) text(out, ", ");
         if (!c->args[i].name.empty()) text(out, c->args[i].name + "=");
-        emitExpr(c->args[i].value.get(), out, indent, breakAt);
+        emitExpr(c->args[i].value.get(), out, indent, breakAt, probe);
       }
       text(out, ")");
       return;
     }
     case Expr::Kind::Member: {
       auto *mem = static_cast<const MemberExpr *>(e);
-      emitChild(mem->base.get(), out, indent, breakAt, needsPostfixParens(mem->base.get()));
+      emitChild(mem->base.get(), out, indent, breakAt, needsPostfixParens(mem->base.get()),
+                probe);
       text(out, "." + mem->member);
       return;
     }
@@ -436,7 +452,7 @@ private:
       auto *u = static_cast<const UnaryExpr *>(e);
       text(out, std::string(1, u->op));
       emitChild(u->operand.get(), out, indent, breakAt,
-                u->operand->kind == Expr::Kind::Binary);
+                u->operand->kind == Expr::Kind::Binary, probe);
       return;
     }
     case Expr::Kind::Binary: {
@@ -446,19 +462,19 @@ private:
       auto *r = dyn<BinaryExpr>(b->rhs.get());
       // The parser is left-associative: a right operand of equal precedence
       // was parenthesized.
-      emitChild(b->lhs.get(), out, indent, breakAt, l && precedence(l->op) < p);
+      emitChild(b->lhs.get(), out, indent, breakAt, l && precedence(l->op) < p, probe);
       text(out, std::string(" ") + b->op + " ");
-      emitChild(b->rhs.get(), out, indent, breakAt, r && precedence(r->op) <= p);
+      emitChild(b->rhs.get(), out, indent, breakAt, r && precedence(r->op) <= p, probe);
       return;
     }
     case Expr::Kind::Repeat: {
       auto *r = static_cast<const RepeatExpr *>(e);
       // The count and the initial value are read without '|'.
       text(out, "repeat ");
-      emitChild(r->count.get(), out, indent, breakAt, asPipe(r->count.get()) != nullptr);
+      emitChild(r->count.get(), out, indent, breakAt, asPipe(r->count.get()) != nullptr, probe);
       if (!r->indexName.empty()) text(out, " as " + r->indexName);
       text(out, " with " + r->accName + " = ");
-      emitChild(r->init.get(), out, indent, breakAt, asPipe(r->init.get()) != nullptr);
+      emitChild(r->init.get(), out, indent, breakAt, asPipe(r->init.get()) != nullptr, probe);
       text(out, " {");
       emitStmtBody(r->body, out, indent, true);
       return;
@@ -466,32 +482,45 @@ private:
     }
   }
 
-  /// The first call with arguments in `e`, outermost first, left to right.
-  static const CallExpr *firstCall(const Expr *e) {
+  /// The calls and lists with arguments or elements in `e` that are not
+  /// inside another one, left to right (repeats are not searched).
+  static void outermostGroups(const Expr *e, std::vector<const Expr *> &out) {
     switch (e->kind) {
-    case Expr::Kind::Call: {
-      auto *c = static_cast<const CallExpr *>(e);
-      if (!c->args.empty()) return c;
-      return firstCall(c->callee.get());
-    }
+    case Expr::Kind::Call:
+      if (!static_cast<const CallExpr *>(e)->args.empty()) out.push_back(e);
+      return;
     case Expr::Kind::List:
-      for (const ExprPtr &x : static_cast<const ListExpr *>(e)->elements)
-        if (auto *c = firstCall(x.get())) return c;
-      return nullptr;
-    case Expr::Kind::Member: return firstCall(static_cast<const MemberExpr *>(e)->base.get());
-    case Expr::Kind::Unary: return firstCall(static_cast<const UnaryExpr *>(e)->operand.get());
+      if (!static_cast<const ListExpr *>(e)->elements.empty()) out.push_back(e);
+      return;
+    case Expr::Kind::Member:
+      outermostGroups(static_cast<const MemberExpr *>(e)->base.get(), out);
+      return;
+    case Expr::Kind::Unary:
+      outermostGroups(static_cast<const UnaryExpr *>(e)->operand.get(), out);
+      return;
     case Expr::Kind::Binary: {
       auto *b = static_cast<const BinaryExpr *>(e);
-      if (auto *c = firstCall(b->lhs.get())) return c;
-      return firstCall(b->rhs.get());
+      outermostGroups(b->lhs.get(), out);
+      outermostGroups(b->rhs.get(), out);
+      return;
     }
-    default: return nullptr;
+    default: return;
     }
   }
 
+  /// Whether the lines of `f` at `indent` (not those of broken arguments,
+  /// which are deeper) fit.
+  static bool fitsAt(const Frag &f, int indent) {
+    for (const Line &l : f)
+      if (!l.nested && !l.isComment && l.indent == indent &&
+          l.indent + width(l.text) > kMaxWidth)
+        return false;
+    return true;
+  }
+
   /// `prefix e suffix` starting a line at `indent`: on one line when it fits;
-  /// else a pipeline breaks before each '|', or else the outermost call puts
-  /// one argument per line.
+  /// else a pipeline breaks before each '|', or else an outermost call puts
+  /// one argument per line (a list, one element per line).
   Frag layout(const Expr *e, int indent, const std::string &prefix, const std::string &suffix) {
     Frag flat{Line{indent, prefix}};
     emitExpr(e, flat, indent, nullptr);
@@ -523,7 +552,16 @@ private:
       return out;
     }
 
-    if (const CallExpr *call = firstCall(e)) {
+    // Break the first outermost call (or list) whose breaking leaves the text
+    // around its arguments within the width.
+    std::vector<const Expr *> groups;
+    outermostGroups(e, groups);
+    for (const Expr *call : groups) {
+      Frag probe{Line{indent, prefix}};
+      emitExpr(e, probe, indent, call, true);
+      text(probe, suffix);
+      if (indent + width(probe.front().text) > kMaxWidth) break; // later heads are longer
+      if (!fitsAt(probe, indent)) continue;
       Frag broken{Line{indent, prefix}};
       emitExpr(e, broken, indent, call);
       text(broken, suffix);

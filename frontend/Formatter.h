@@ -4,7 +4,8 @@
 // one blank line between declarations (consecutive imports stay grouped),
 // bodies indented by two spaces, one space around binary operators, the
 // fewest parentheses that keep the tree's meaning, and lines of at most 100
-// columns where a pipeline or a call can be broken. Comments are never lost:
+// columns where a pipeline, a call or a list can be broken (one stage, argument
+// or element per line; joined again where they fit). Comments are never lost:
 // own-line comments stay before what follows them, trailing comments stay on
 // their line, and comments inside a statement move after it. Blank lines
 // between statements are kept (one at most).

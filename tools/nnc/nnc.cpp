@@ -4,11 +4,23 @@
 // Exit codes: 0 success, 1 errors in the input, 2 bad usage.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/Compiler.h"
+#include "codegen/Trainer.h"
 #include "frontend/Formatter.h"
+#include "frontend/emit/DiagnosticBridge.h"
+#include "frontend/emit/Emitter.h"
+#include "tools/RegisterNNC.h"
 #include "frontend/Frontend.h"
 #include "frontend/Parser.h"
 #include "frontend/ShapeReport.h"
 
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -31,9 +43,39 @@ cl::OptionCategory kCategory("nnc options");
 cl::SubCommand kCheck("check", "Check .nn files: syntax, names, types and shapes");
 cl::SubCommand kFmt("fmt", "Rewrite .nn files in the canonical layout");
 cl::SubCommand kUpgrade("upgrade", "Rewrite .nn files to the newest language version");
+cl::SubCommand kCompile("compile", "Compile a network and print the IR of a pipeline stage");
+cl::SubCommand kTrain("train", "Compile a network and train it as its solver and data sections say");
 
 cl::list<std::string> kCheckFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                   cl::sub(kCheck), cl::cat(kCategory));
+cl::opt<std::string> kFile(cl::Positional, cl::Required, cl::desc("<file.nn>"), cl::sub(kCompile),
+                           cl::sub(kTrain), cl::cat(kCategory));
+
+enum class Emit { Mlir, Llvm };
+cl::opt<Emit> kEmit("emit", cl::desc("What to print"),
+                    cl::values(clEnumValN(Emit::Mlir, "mlir", "MLIR after --stage"),
+                               clEnumValN(Emit::Llvm, "llvm", "LLVM IR of the CPU code")),
+                    cl::init(Emit::Mlir), cl::sub(kCompile), cl::cat(kCategory));
+cl::opt<std::string> kStage("stage",
+                            cl::desc("Pipeline stage for --emit=mlir: nn, autodiff, solver, lowered, llvm"),
+                            cl::init("nn"), cl::sub(kCompile), cl::cat(kCategory));
+cl::opt<int64_t> kBatch("batch", cl::desc("Static batch size from --stage=lowered on (default: the solver's)"),
+                        cl::init(0), cl::sub(kCompile), cl::cat(kCategory));
+cl::opt<std::string> kOutput("o", cl::desc("Write the output to a file"), cl::value_desc("file"),
+                             cl::sub(kCompile), cl::cat(kCategory));
+
+cl::opt<int64_t> kEpochs("epochs", cl::desc("Epochs to train (default: the solver's)"), cl::init(0),
+                         cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<int64_t> kSeed("seed", cl::desc("Seed of initialization and data order (default: the solver's)"),
+                       cl::init(-1), cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<int> kThreads("threads", cl::desc("Worker threads (default: all cores)"), cl::init(0),
+                      cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<std::string> kData("data", cl::desc("Directory searched for the data section's files"),
+                           cl::value_desc("dir"), cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<int64_t> kTrainLimit("train-examples", cl::desc("Train on the first N examples only"),
+                             cl::init(0), cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<int64_t> kTestLimit("test-examples", cl::desc("Test on the first N examples only"),
+                            cl::init(0), cl::sub(kTrain), cl::cat(kCategory));
 cl::list<std::string> kFmtFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                 cl::sub(kFmt), cl::sub(kUpgrade), cl::cat(kCategory));
 
@@ -51,8 +93,8 @@ cl::opt<DiagFormat> kDiagFormat(
     "diagnostics-format", cl::desc("How errors and warnings are printed"),
     cl::values(clEnumValN(DiagFormat::Text, "text", "file:line:col: error: ... with the source line"),
                clEnumValN(DiagFormat::Json, "json", "a JSON array per file, for tools")),
-    cl::init(DiagFormat::Text), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade),
-    cl::cat(kCategory));
+    cl::init(DiagFormat::Text), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade), cl::sub(kCompile),
+    cl::sub(kTrain), cl::cat(kCategory));
 
 enum class Color { Auto, Always, Never };
 cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
@@ -60,11 +102,11 @@ cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
                                  clEnumValN(Color::Always, "always", "always"),
                                  clEnumValN(Color::Never, "never", "never")),
                       cl::init(Color::Auto), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade),
-                      cl::cat(kCategory));
+                      cl::sub(kCompile), cl::sub(kTrain), cl::cat(kCategory));
 
 cl::opt<std::string> kStdlib("stdlib", cl::desc("Directory of the standard library (std/*.nn)"),
                              cl::value_desc("dir"), cl::sub(kCheck), cl::sub(kFmt),
-                             cl::sub(kUpgrade), cl::cat(kCategory));
+                             cl::sub(kUpgrade), cl::sub(kCompile), cl::sub(kTrain), cl::cat(kCategory));
 
 bool useColor() {
   if (kColor == Color::Always) return true;
@@ -168,6 +210,89 @@ int runFormat(const char *argv0, bool upgrade) {
   return status;
 }
 
+/// Checks one file for compile or train; prints diagnostics. Null on errors.
+std::unique_ptr<nnc::Frontend> checkOne(const char *argv0, nnc::Program &program) {
+  auto fe = std::make_unique<nnc::Frontend>(nnc::FrontendOptions{stdlibDir(argv0)});
+  program = fe->check(kFile);
+  if (fe->diags().errorCount()) {
+    printDiags(fe->diags());
+    return nullptr;
+  }
+  return fe;
+}
+
+int runCompile(const char *argv0) {
+  nnc::Program program;
+  auto fe = checkOne(argv0, program);
+  if (!fe) return 1;
+  std::optional<nnc::Stage> stage = nnc::parseStage(kStage);
+  if (!stage) {
+    errs() << "nnc compile: unknown --stage '" << kStage << "'; expected nn, autodiff, solver, lowered or llvm\n";
+    return 2;
+  }
+  if (program.networks.size() != 1) {
+    errs() << "nnc compile: '" << kFile << "' has " << program.networks.size()
+           << " networks; compile needs exactly one\n";
+    return 1;
+  }
+  mlir::DialectRegistry registry;
+  nnc::registerDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  int status = 0;
+  {
+    nnc::DiagnosticBridge bridge(ctx, fe->diags());
+    auto module = nnc::emitModule(ctx, program.networks[0], program.solver, fe->diags());
+    nnc::PipelineOptions po;
+    po.stage = kEmit == Emit::Llvm ? nnc::Stage::LLVM : *stage;
+    po.batch = kBatch > 0 ? kBatch : program.solver.batch;
+    po.training = program.solver.present;
+    if (!module || failed(nnc::runPipeline(*module, po))) {
+      status = 1;
+    } else {
+      std::error_code ec;
+      raw_fd_ostream file(kOutput.empty() ? std::string("-") : std::string(kOutput), ec);
+      if (ec) {
+        errs() << "nnc compile: cannot write '" << kOutput << "': " << ec.message() << "\n";
+        return 1;
+      }
+      if (kEmit == Emit::Llvm) {
+        mlir::registerBuiltinDialectTranslation(ctx);
+        mlir::registerLLVMDialectTranslation(ctx);
+        llvm::LLVMContext llvmCtx;
+        auto llvmModule = mlir::translateModuleToLLVMIR(*module, llvmCtx);
+        if (!llvmModule) status = 1;
+        else llvmModule->print(file, nullptr);
+      } else {
+        module->print(file);
+      }
+    }
+  }
+  printDiags(fe->diags());
+  return status ? status : (fe->diags().errorCount() ? 1 : 0);
+}
+
+int runTrain(const char *argv0) {
+  nnc::Program program;
+  auto fe = checkOne(argv0, program);
+  if (!fe) return 1;
+  nnc::TrainOptions o;
+  o.epochs = kEpochs;
+  o.seed = kSeed;
+  o.threads = kThreads;
+  o.dataDir = kData;
+  o.trainLimit = kTrainLimit;
+  o.testLimit = kTestLimit;
+  if (kEpochs < 0 || kThreads < 0 || kTrainLimit < 0 || kTestLimit < 0) {
+    errs() << "nnc train: --epochs, --threads, --train-examples and --test-examples must not be negative\n";
+    return 2;
+  }
+  nnc::TrainResult result;
+  bool ok = nnc::train(kFile, program, fe->diags(), o, std::cout, result);
+  printDiags(fe->diags());
+  return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -187,6 +312,8 @@ int main(int argc, char **argv) {
   if (kCheck) return runCheck(argv[0]);
   if (kFmt) return runFormat(argv[0], /*upgrade=*/false);
   if (kUpgrade) return runFormat(argv[0], /*upgrade=*/true);
+  if (kCompile) return runCompile(argv[0]);
+  if (kTrain) return runTrain(argv[0]);
   cl::PrintHelpMessage();
   return 2;
 }

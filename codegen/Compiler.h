@@ -1,0 +1,27 @@
+//===- Compiler.h - nnc's pass pipeline, stage by stage --------*- C++ -*-===//
+#pragma once
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <optional>
+#include <string>
+
+namespace nnc {
+
+/// How far the pipeline goes: the nn dialect as emitted, after autodiff,
+/// after the solver expansion, lowered to calls and loops on arenas, or
+/// the LLVM dialect.
+enum class Stage { NN, Autodiff, Solver, Lowered, LLVM };
+std::optional<Stage> parseStage(const std::string &s);
+
+struct PipelineOptions {
+  Stage stage = Stage::LLVM;
+  int64_t batch = 64; // the static batch from Lowered on
+  bool training = true; // false: only @forward is kept and lowered (eval)
+};
+
+/// Runs the pipeline on an emitted module. Errors are reported through the
+/// context's diagnostic handlers.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module, const PipelineOptions &options);
+
+} // namespace nnc

@@ -1,0 +1,584 @@
+//===- LowerToCpu.cpp - nn functions -> calls and loops on arenas ----------===//
+//
+// Runs after batch specialization: every shape is static. For each function
+// it (1) assigns every tensor a buffer: a view into the state arena
+// (parameters, velocities), an argument (inputs), an alias (reshape, in-place
+// solver updates) or a slot of the workspace arena chosen by liveness, then
+// (2) emits each op on those buffers: a runtime call for library ops, linalg
+// or scf loops for the rest. The nn functions are replaced by the lowered
+// ones; nothing nn remains.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/Passes.h"
+
+#include "ir/NNOps.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <map>
+
+namespace nnc {
+#define GEN_PASS_DEF_NNLOWERTOCPU
+#include "codegen/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc;
+
+namespace {
+
+constexpr int64_t kAlign = 64;
+int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+int64_t bytesOf(Type t) {
+  auto r = cast<RankedTensorType>(t);
+  int64_t bits = r.getElementType().getIntOrFloatBitWidth();
+  return r.getNumElements() * std::max<int64_t>(bits / 8, 1);
+}
+
+MemRefType memrefOf(Type t) {
+  auto r = cast<RankedTensorType>(t);
+  return MemRefType::get(r.getShape(), r.getElementType());
+}
+
+/// Where the state arena keeps each parameter and velocity.
+struct StateLayout {
+  std::map<std::string, int64_t> param, velocity;
+  int64_t bytes = 0;
+};
+
+class FunctionLowering {
+public:
+  FunctionLowering(ModuleOp module, func::FuncOp f, const StateLayout &state, int64_t &nextSite,
+                   OpBuilder &initBuilder)
+      : module_(module), f_(f), state_(state), nextSite_(nextSite), init_(initBuilder),
+        ctx_(module.getContext()), b_(ctx_) {}
+
+  /// Builds the lowered function `name`; returns its workspace size, or -1.
+  int64_t run(StringRef name, bool training) {
+    Block &body = f_.getBody().front();
+    for (Operation &op : body) ops_.push_back(&op);
+    for (size_t i = 0; i < ops_.size(); ++i) index_[ops_[i]] = i;
+    if (failed(planWorkspace())) return -1;
+
+    // Signature: ctx, state, workspace, inputs..., [hyper,] metrics.
+    auto ptrType = LLVM::LLVMPointerType::get(ctx_);
+    auto bytes = MemRefType::get({ShapedType::kDynamic}, b_.getI8Type());
+    auto floats = MemRefType::get({ShapedType::kDynamic}, b_.getF32Type());
+    SmallVector<Type> types = {ptrType, bytes, bytes};
+    SmallVector<BlockArgument> inputs;
+    for (BlockArgument a : body.getArguments())
+      if (f_.getArgAttr(a.getArgNumber(), "nn.input")) {
+        types.push_back(memrefOf(a.getType()));
+        inputs.push_back(a);
+      }
+    if (training) types.push_back(floats);
+    types.push_back(floats);
+    b_.setInsertionPoint(f_);
+    auto lowered = b_.create<func::FuncOp>(f_.getLoc(), name, b_.getFunctionType(types, {}));
+    lowered->setAttr("llvm.emit_c_interface", b_.getUnitAttr());
+    Block *entry = lowered.addEntryBlock();
+    b_.setInsertionPointToStart(entry);
+    ctxArg_ = entry->getArgument(0);
+    Value stateArg = entry->getArgument(1), wsArg = entry->getArgument(2);
+    for (size_t i = 0; i < inputs.size(); ++i) buffers_[inputs[i]] = entry->getArgument(3 + i);
+    Value hyper = training ? entry->getArgument(3 + inputs.size()) : Value();
+    Value metrics = entry->getArgument(entry->getNumArguments() - 1);
+
+    // Arguments that live in the state arena, and the learning rate.
+    for (BlockArgument a : body.getArguments()) {
+      unsigned i = a.getArgNumber();
+      if (auto p = f_.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.param"))
+        buffers_[a] = view(stateArg, state_.param.at(p.getValue().str()), a.getType());
+      else if (auto v = f_.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.velocity_of"))
+        buffers_[a] = view(stateArg, state_.velocity.at(v.getValue().str()), a.getType());
+      else if (f_.getArgAttr(i, "nn.hyper")) {
+        Value lr = b_.create<memref::LoadOp>(f_.getLoc(), hyper, ValueRange{index(0)});
+        Value slot = b_.create<memref::AllocaOp>(f_.getLoc(), MemRefType::get({}, b_.getF32Type()));
+        b_.create<memref::StoreOp>(f_.getLoc(), lr, slot, ValueRange{});
+        buffers_[a] = slot;
+      }
+    }
+    for (auto &[value, offset] : workspaceOffset_) buffers_[value] = view(wsArg, offset, value.getType());
+
+    for (Operation *op : ops_) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        // Scalar outputs go to metrics[i]; updated state is already in place.
+        for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+          auto t = cast<RankedTensorType>(v.getType());
+          if (t.getRank() != 0 || !t.getElementType().isF32()) continue;
+          Value x = b_.create<memref::LoadOp>(ret.getLoc(), buffers_.at(v), ValueRange{});
+          b_.create<memref::StoreOp>(ret.getLoc(), x, metrics, ValueRange{index(i)});
+        }
+        b_.create<func::ReturnOp>(ret.getLoc());
+        break;
+      }
+      if (failed(lower(op))) return -1;
+    }
+    return workspaceBytes_;
+  }
+
+private:
+  // ---- memory planning ----
+  /// The value whose buffer `v` uses (itself unless it is an alias).
+  Value root(Value v) {
+    while (true) {
+      Operation *def = v.getDefiningOp();
+      if (def && isa<nn::FlattenOp, nn::ReshapeOp>(def)) {
+        v = def->getOperand(0);
+        continue;
+      }
+      if (auto sgd = dyn_cast_or_null<nn::SgdUpdateOp>(def)) {
+        v = cast<OpResult>(v).getResultNumber() == 0 ? sgd.getParam() : sgd.getVelocity();
+        continue;
+      }
+      return v;
+    }
+  }
+
+  LogicalResult planWorkspace() {
+    // Live range of every root buffer: from its definition to its last use
+    // through any alias.
+    struct Range { int64_t begin, end, bytes; };
+    llvm::MapVector<Value, Range> ranges;
+    for (Operation *op : ops_)
+      for (Value r : op->getResults()) {
+        if (root(r) != r) continue;
+        ranges[r] = {(int64_t)index_[op], (int64_t)index_[op], alignUp(bytesOf(r.getType()))};
+      }
+    for (Operation *op : ops_)
+      for (Value operand : op->getOperands()) {
+        Value r = root(operand);
+        if (auto it = ranges.find(r); it != ranges.end())
+          it->second.end = std::max<int64_t>(it->second.end, index_[op]);
+      }
+    // First fit, in order of definition.
+    std::vector<std::pair<Value, Range>> placed;
+    for (auto &[v, r] : ranges) {
+      std::vector<std::pair<int64_t, int64_t>> busy; // [offset, offset + bytes)
+      for (auto &[pv, pr] : placed)
+        if (pr.begin <= r.end && r.begin <= pr.end)
+          busy.push_back({workspaceOffset_[pv], workspaceOffset_[pv] + pr.bytes});
+      std::sort(busy.begin(), busy.end());
+      int64_t offset = 0;
+      for (auto &[b, e] : busy) {
+        if (offset + r.bytes <= b) break;
+        offset = std::max(offset, e);
+      }
+      workspaceOffset_[v] = offset;
+      workspaceBytes_ = std::max(workspaceBytes_, offset + r.bytes);
+      placed.push_back({v, r});
+    }
+    return success();
+  }
+
+  // ---- helpers ----
+  Value index(int64_t i) { return b_.create<arith::ConstantIndexOp>(f_.getLoc(), i); }
+  Value f32(double v) { return b_.create<arith::ConstantOp>(f_.getLoc(), b_.getF32FloatAttr(v)); }
+
+  Value view(Value arena, int64_t offset, Type tensor) {
+    Value v = b_.create<memref::ViewOp>(f_.getLoc(), memrefOf(tensor), arena, index(offset), ValueRange{});
+    arenaOffset_[v] = {arena, offset};
+    return v;
+  }
+
+  /// The memref of an nn value, following aliases (reshape views the same bytes).
+  Value buffer(Value v) {
+    if (auto it = buffers_.find(v); it != buffers_.end()) return it->second;
+    Value r = root(v);
+    Value base = buffers_.at(r);
+    if (r == v || base.getType() == memrefOf(v.getType())) return buffers_[v] = base;
+    // A reshape of a contiguous buffer: reinterpret the same bytes.
+    auto t = memrefOf(v.getType());
+    SmallVector<int64_t> strides(t.getRank(), 1);
+    for (int64_t i = t.getRank() - 2; i >= 0; --i) strides[i] = strides[i + 1] * t.getDimSize(i + 1);
+    return buffers_[v] = b_.create<memref::ReinterpretCastOp>(
+               f_.getLoc(), t, base, /*offset=*/0, t.getShape(), strides);
+  }
+
+  /// The address of a buffer for a runtime call. Arena views are addressed
+  /// from the arena's pointer: MLIR folds extract_aligned_pointer_as_index
+  /// through memref.view to the view's source, dropping the byte shift.
+  Value ptr(Value memref) {
+    Location loc = f_.getLoc();
+    if (!memref) return b_.create<LLVM::ZeroOp>(loc, LLVM::LLVMPointerType::get(ctx_));
+    int64_t offset = 0;
+    while (auto cast = memref.getDefiningOp<memref::ReinterpretCastOp>()) memref = cast.getSource();
+    if (auto it = arenaOffset_.find(memref); it != arenaOffset_.end()) {
+      offset = it->second.second;
+      memref = it->second.first;
+    }
+    Value i = b_.create<memref::ExtractAlignedPointerAsIndexOp>(loc, memref);
+    Value i64 = b_.create<arith::IndexCastOp>(loc, b_.getI64Type(), i);
+    if (offset)
+      i64 = b_.create<arith::AddIOp>(loc, i64, b_.create<arith::ConstantIntOp>(loc, offset, 64));
+    return b_.create<LLVM::IntToPtrOp>(loc, LLVM::LLVMPointerType::get(ctx_), i64);
+  }
+
+  /// Declares (once) and calls a runtime function taking ctx, site, then
+  /// i64 shape arguments or pointers.
+  void call(OpBuilder &b, StringRef name, Value ctx, int64_t site, ValueRange args) {
+    SmallVector<Value> all = {ctx, b.create<arith::ConstantIntOp>(f_.getLoc(), site, 64)};
+    all.append(args.begin(), args.end());
+    auto fn = module_.lookupSymbol<func::FuncOp>(name);
+    if (!fn) {
+      OpBuilder mb(module_.getBodyRegion());
+      fn = mb.create<func::FuncOp>(f_.getLoc(), name, mb.getFunctionType(ValueRange(all).getTypes(), {}));
+      fn.setPrivate();
+    }
+    b.create<func::CallOp>(f_.getLoc(), fn, all);
+  }
+
+  /// Emits the site's creation into @init.
+  int64_t newSite(StringRef initName, ArrayRef<int64_t> shape) {
+    int64_t site = nextSite_++;
+    SmallVector<Value> args;
+    for (int64_t v : shape) args.push_back(init_.create<arith::ConstantIntOp>(f_.getLoc(), v, 64));
+    Value ctx = init_.getBlock()->getParent()->getArgument(0);
+    call(init_, initName, ctx, site, args);
+    return site;
+  }
+
+  /// The library site of the forward op a backward op belongs to.
+  template <typename Fwd> int64_t siteOfForward(Value key, bool byWeight) {
+    for (Operation *op : ops_)
+      if (auto fwd = dyn_cast<Fwd>(op)) {
+        Value k;
+        if constexpr (std::is_same_v<Fwd, nn::MaxPoolOp>) k = fwd.getInput();
+        else k = byWeight ? fwd.getWeight() : fwd.getInput();
+        if (k == key) return sites_.at(op);
+      }
+    return -1;
+  }
+
+  void generic(ValueRange ins, ValueRange outs, function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+    int64_t rank = cast<MemRefType>(outs[0].getType()).getRank();
+    SmallVector<AffineMap> maps(ins.size() + outs.size(), b_.getMultiDimIdentityMap(rank));
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    b_.create<linalg::GenericOp>(f_.getLoc(), TypeRange{}, ins, outs, maps, iters,
+                                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                                   nb.create<linalg::YieldOp>(l, body(nb, l, args));
+                                 });
+  }
+
+  // ---- ops ----
+  LogicalResult lower(Operation *op) {
+    Location loc = op->getLoc();
+    auto dims = [](Value v) { return cast<RankedTensorType>(v.getType()).getShape(); };
+
+    if (auto c = dyn_cast<nn::Conv2dOp>(op)) {
+      auto x = dims(c.getInput()), w = dims(c.getWeight());
+      int64_t site = newSite("nnc_cpu_conv2d_init",
+                             {x[0], x[1], x[2], x[3], w[0], w[2], w[3], c.getStride()[0], c.getStride()[1],
+                              c.getPad()[0], c.getPad()[1], c.getDilation()[0], c.getDilation()[1],
+                              (int64_t)c.getGroups(), c.getBias() ? 1 : 0});
+      sites_[op] = site;
+      call(b_, "nnc_cpu_conv2d_fwd", ctxArg_, site,
+           {ptr(buffer(c.getInput())), ptr(buffer(c.getWeight())),
+            ptr(c.getBias() ? buffer(c.getBias()) : Value()), ptr(buffer(c.getResult()))});
+      return success();
+    }
+    if (auto c = dyn_cast<nn::Conv2dBackwardDataOp>(op)) {
+      int64_t site = siteOfForward<nn::Conv2dOp>(c.getWeight(), true);
+      if (site < 0) return op->emitError("no forward convolution for this backward op");
+      call(b_, "nnc_cpu_conv2d_bwd_data", ctxArg_, site,
+           {ptr(buffer(c.getGrad())), ptr(buffer(c.getWeight())), ptr(buffer(c.getResult()))});
+      return success();
+    }
+    if (auto c = dyn_cast<nn::Conv2dBackwardFilterOp>(op)) {
+      int64_t site = siteOfForward<nn::Conv2dOp>(c.getInput(), false);
+      if (site < 0) return op->emitError("no forward convolution for this backward op");
+      call(b_, "nnc_cpu_conv2d_bwd_filter", ctxArg_, site,
+           {ptr(buffer(c.getInput())), ptr(buffer(c.getGrad())), ptr(buffer(c.getWeightGrad())),
+            ptr(c.getBiasGrad() ? buffer(c.getBiasGrad()) : Value())});
+      return success();
+    }
+    if (auto p = dyn_cast<nn::MaxPoolOp>(op)) {
+      auto x = dims(p.getInput()), y = dims(p.getResult());
+      auto k = p.getKernel(), s = p.getStride(), pad = p.getPad();
+      // Ceil rounding shows up as extra padding at the bottom and right.
+      int64_t pb = (y[2] - 1) * s[0] + k[0] - x[2] - pad[0];
+      int64_t pr = (y[3] - 1) * s[1] + k[1] - x[3] - pad[1];
+      int64_t site = newSite("nnc_cpu_max_pool_init", {x[0], x[1], x[2], x[3], k[0], k[1], s[0], s[1],
+                                                      pad[0], pad[1], std::max<int64_t>(pb, 0),
+                                                      std::max<int64_t>(pr, 0)});
+      sites_[op] = site;
+      call(b_, "nnc_cpu_max_pool_fwd", ctxArg_, site, {ptr(buffer(p.getInput())), ptr(buffer(p.getResult()))});
+      return success();
+    }
+    if (auto p = dyn_cast<nn::MaxPoolBackwardOp>(op)) {
+      int64_t site = siteOfForward<nn::MaxPoolOp>(p.getInput(), false);
+      if (site < 0) return op->emitError("no forward pooling for this backward op");
+      call(b_, "nnc_cpu_max_pool_bwd", ctxArg_, site, {ptr(buffer(p.getGrad())), ptr(buffer(p.getResult()))});
+      return success();
+    }
+    if (auto d = dyn_cast<nn::DenseOp>(op)) {
+      auto x = dims(d.getInput()), w = dims(d.getWeight());
+      int64_t site = newSite("nnc_cpu_dense_init", {x[0], x[1], w[0], d.getBias() ? 1 : 0});
+      sites_[op] = site;
+      call(b_, "nnc_cpu_dense_fwd", ctxArg_, site,
+           {ptr(buffer(d.getInput())), ptr(buffer(d.getWeight())),
+            ptr(d.getBias() ? buffer(d.getBias()) : Value()), ptr(buffer(d.getResult()))});
+      return success();
+    }
+    if (auto d = dyn_cast<nn::DenseBackwardDataOp>(op)) {
+      int64_t site = siteOfForward<nn::DenseOp>(d.getWeight(), true);
+      if (site < 0) return op->emitError("no forward dense op for this backward op");
+      call(b_, "nnc_cpu_dense_bwd_data", ctxArg_, site,
+           {ptr(buffer(d.getGrad())), ptr(buffer(d.getWeight())), ptr(buffer(d.getResult()))});
+      return success();
+    }
+    if (auto d = dyn_cast<nn::DenseBackwardWeightsOp>(op)) {
+      int64_t site = siteOfForward<nn::DenseOp>(d.getInput(), false);
+      if (site < 0) return op->emitError("no forward dense op for this backward op");
+      call(b_, "nnc_cpu_dense_bwd_weights", ctxArg_, site,
+           {ptr(buffer(d.getInput())), ptr(buffer(d.getGrad())), ptr(buffer(d.getWeightGrad())),
+            ptr(d.getBiasGrad() ? buffer(d.getBiasGrad()) : Value())});
+      return success();
+    }
+    if (isa<nn::FlattenOp, nn::ReshapeOp>(op)) return success(); // a view of the same bytes
+    if (auto r = dyn_cast<nn::ReluOp>(op)) {
+      generic({buffer(r.getInput())}, {buffer(r.getResult())}, [](OpBuilder &nb, Location l, ValueRange a) {
+        Value zero = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
+        return SmallVector<Value>{nb.create<arith::MaximumFOp>(l, a[0], zero)};
+      });
+      return success();
+    }
+    if (auto r = dyn_cast<nn::ReluBackwardOp>(op)) {
+      generic({buffer(r.getGrad()), buffer(r.getInput())}, {buffer(r.getResult())},
+              [](OpBuilder &nb, Location l, ValueRange a) {
+                Value zero = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
+                Value pos = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, a[1], zero);
+                return SmallVector<Value>{nb.create<arith::SelectOp>(l, pos, a[0], zero)};
+              });
+      return success();
+    }
+    if (auto s = dyn_cast<nn::ScaleOp>(op)) {
+      double factor = s.getFactor().convertToDouble();
+      generic({buffer(s.getInput())}, {buffer(s.getResult())}, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value k = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(factor));
+        return SmallVector<Value>{nb.create<arith::MulFOp>(l, a[0], k)};
+      });
+      return success();
+    }
+    if (isa<nn::AddOp, nn::MulOp>(op)) {
+      Value l = op->getOperand(0), r = op->getOperand(1);
+      if (l.getType() != r.getType() || l.getType() != op->getResult(0).getType())
+        return op->emitError("broadcasting '") << op->getName().stripDialect()
+                                                << "' is not supported on cpu yet";
+      bool add = isa<nn::AddOp>(op);
+      generic({buffer(l), buffer(r)}, {buffer(op->getResult(0))}, [&](OpBuilder &nb, Location lc, ValueRange a) {
+        Value v = add ? nb.create<arith::AddFOp>(lc, a[0], a[1]).getResult()
+                      : nb.create<arith::MulFOp>(lc, a[0], a[1]).getResult();
+        return SmallVector<Value>{v};
+      });
+      return success();
+    }
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+      if (!dense || !dense.isSplat() || !isa<RankedTensorType>(c.getType()))
+        return op->emitError("only splat tensor constants are supported on cpu yet");
+      b_.create<linalg::FillOp>(loc, ValueRange{b_.create<arith::ConstantOp>(loc, dense.getSplatValue<TypedAttr>())},
+                                ValueRange{buffer(c.getResult())});
+      return success();
+    }
+    if (auto s = dyn_cast<nn::SgdUpdateOp>(op)) return lowerSgd(s);
+    if (auto s = dyn_cast<nn::SoftmaxCrossEntropyOp>(op)) return lowerCrossEntropy(s.getLogits(), s.getLabels(), Value(), s.getResult());
+    if (auto s = dyn_cast<nn::SoftmaxCrossEntropyBackwardOp>(op))
+      return lowerCrossEntropy(s.getLogits(), s.getLabels(), s.getGrad(), s.getResult());
+    if (auto a = dyn_cast<nn::AccuracyOp>(op)) return lowerAccuracy(a);
+    return op->emitError("'") << op->getName() << "' is not supported on cpu yet";
+  }
+
+  LogicalResult lowerSgd(nn::SgdUpdateOp s) {
+    Location loc = s.getLoc();
+    Value lr = b_.create<memref::LoadOp>(loc, buffer(s.getLr()), ValueRange{});
+    Value lrEff = b_.create<arith::MulFOp>(loc, lr, f32(s.getLrMult().convertToDouble()));
+    double wd = s.getWeightDecay().convertToDouble() * s.getDecayMult().convertToDouble();
+    double momentum = s.getMomentum().convertToDouble();
+    bool nesterov = s.getNesterov();
+    Value w = buffer(s.getParam()), v = buffer(s.getVelocity());
+    generic({buffer(s.getGrad())}, {w, v}, [&](OpBuilder &nb, Location l, ValueRange a) {
+      Value g = a[0], wi = a[1], vi = a[2];
+      Value d = nb.create<arith::AddFOp>(l, g, nb.create<arith::MulFOp>(l, wi, nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(wd))));
+      Value step = nb.create<arith::MulFOp>(l, lrEff, d);
+      Value m = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(momentum));
+      Value vNew = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, m, vi), step);
+      Value delta = nesterov ? nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, m, vNew), step).getResult() : vNew;
+      return SmallVector<Value>{nb.create<arith::SubFOp>(l, wi, delta), vNew};
+    });
+    return success();
+  }
+
+  /// Row max and sum of exp(x - max) of logits row n.
+  std::pair<Value, Value> rowStats(OpBuilder &b, Location loc, Value x, Value n, int64_t classes) {
+    Value lb = b.create<arith::ConstantIndexOp>(loc, 0), ub = b.create<arith::ConstantIndexOp>(loc, classes),
+          one = b.create<arith::ConstantIndexOp>(loc, 1);
+    Value ninf = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+    auto maxLoop = b.create<scf::ForOp>(loc, lb, ub, one, ValueRange{ninf}, [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+      Value xv = nb.create<memref::LoadOp>(l, x, ValueRange{n, k});
+      nb.create<scf::YieldOp>(l, ValueRange{nb.create<arith::MaximumFOp>(l, acc[0], xv)});
+    });
+    Value m = maxLoop.getResult(0);
+    Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+    auto sumLoop = b.create<scf::ForOp>(loc, lb, ub, one, ValueRange{zero}, [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+      Value xv = nb.create<memref::LoadOp>(l, x, ValueRange{n, k});
+      Value e = nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, xv, m));
+      nb.create<scf::YieldOp>(l, ValueRange{nb.create<arith::AddFOp>(l, acc[0], e)});
+    });
+    return {m, sumLoop.getResult(0)};
+  }
+
+  /// Forward (grad null): mean of log(sum exp) + max - x[label]. Backward:
+  /// (softmax - onehot) * dloss / N.
+  LogicalResult lowerCrossEntropy(Value logits, Value labels, Value grad, Value result) {
+    Location loc = result.getLoc();
+    auto shape = cast<RankedTensorType>(logits.getType()).getShape();
+    int64_t batch = shape[0], classes = shape[1];
+    Value x = buffer(logits), lab = buffer(labels), out = buffer(result);
+    Value zero = f32(0), invN = f32(1.0 / batch);
+    Value scale = invN;
+    if (grad) scale = b_.create<arith::MulFOp>(loc, b_.create<memref::LoadOp>(loc, buffer(grad), ValueRange{}), invN);
+    auto loop = b_.create<scf::ForOp>(loc, index(0), index(batch), index(1), ValueRange{zero},
+                                      [&](OpBuilder &nb, Location l, Value n, ValueRange acc) {
+      auto [m, s] = rowStats(nb, l, x, n, classes);
+      Value label = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), nb.create<memref::LoadOp>(l, lab, ValueRange{n}));
+      if (!grad) {
+        Value xl = nb.create<memref::LoadOp>(l, x, ValueRange{n, label});
+        Value li = nb.create<arith::SubFOp>(l, nb.create<arith::AddFOp>(l, nb.create<math::LogOp>(l, s), m), xl);
+        nb.create<scf::YieldOp>(l, ValueRange{nb.create<arith::AddFOp>(l, acc[0], li)});
+        return;
+      }
+      Value lb = nb.create<arith::ConstantIndexOp>(l, 0), ub = nb.create<arith::ConstantIndexOp>(l, classes),
+            one = nb.create<arith::ConstantIndexOp>(l, 1);
+      nb.create<scf::ForOp>(l, lb, ub, one, ValueRange{}, [&](OpBuilder &ib, Location il, Value k, ValueRange) {
+        Value xv = ib.create<memref::LoadOp>(il, x, ValueRange{n, k});
+        Value p = ib.create<arith::DivFOp>(il, ib.create<math::ExpOp>(il, ib.create<arith::SubFOp>(il, xv, m)), s);
+        Value isLabel = ib.create<arith::CmpIOp>(il, arith::CmpIPredicate::eq, k, label);
+        Value onehot = ib.create<arith::SelectOp>(il, isLabel, ib.create<arith::ConstantOp>(il, ib.getF32FloatAttr(1)),
+                                                  ib.create<arith::ConstantOp>(il, ib.getF32FloatAttr(0)));
+        Value g = ib.create<arith::MulFOp>(il, ib.create<arith::SubFOp>(il, p, onehot), scale);
+        ib.create<memref::StoreOp>(il, g, buffer(result), ValueRange{n, k});
+        ib.create<scf::YieldOp>(il);
+      });
+      nb.create<scf::YieldOp>(l, acc);
+    });
+    if (!grad) b_.create<memref::StoreOp>(loc, b_.create<arith::MulFOp>(loc, loop.getResult(0), invN), out, ValueRange{});
+    return success();
+  }
+
+  /// Counts the examples whose label has fewer than top_k strictly larger logits.
+  LogicalResult lowerAccuracy(nn::AccuracyOp a) {
+    Location loc = a.getLoc();
+    auto shape = a.getLogits().getType().getShape();
+    int64_t batch = shape[0], classes = shape[1];
+    Value x = buffer(a.getLogits()), lab = buffer(a.getLabels());
+    int64_t topK = (int64_t)a.getTopK();
+    auto loop = b_.create<scf::ForOp>(loc, index(0), index(batch), index(1), ValueRange{f32(0)},
+                                      [&](OpBuilder &nb, Location l, Value n, ValueRange acc) {
+      Value label = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), nb.create<memref::LoadOp>(l, lab, ValueRange{n}));
+      Value xl = nb.create<memref::LoadOp>(l, x, ValueRange{n, label});
+      Value c0 = nb.create<arith::ConstantIndexOp>(l, 0), ck = nb.create<arith::ConstantIndexOp>(l, classes),
+            c1 = nb.create<arith::ConstantIndexOp>(l, 1);
+      auto count = nb.create<scf::ForOp>(l, c0, ck, c1, ValueRange{c0}, [&](OpBuilder &ib, Location il, Value k, ValueRange cnt) {
+        Value xv = ib.create<memref::LoadOp>(il, x, ValueRange{n, k});
+        Value greater = ib.create<arith::CmpFOp>(il, arith::CmpFPredicate::OGT, xv, xl);
+        Value inc = ib.create<arith::AddIOp>(il, cnt[0], ib.create<arith::ConstantIndexOp>(il, 1));
+        ib.create<scf::YieldOp>(il, ValueRange{ib.create<arith::SelectOp>(il, greater, inc, cnt[0])});
+      });
+      Value hit = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, count.getResult(0),
+                                           nb.create<arith::ConstantIndexOp>(l, topK));
+      Value one = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(1));
+      Value zero = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
+      nb.create<scf::YieldOp>(l, ValueRange{nb.create<arith::AddFOp>(l, acc[0], nb.create<arith::SelectOp>(l, hit, one, zero))});
+    });
+    b_.create<memref::StoreOp>(loc, b_.create<arith::MulFOp>(loc, loop.getResult(0), f32(1.0 / batch)),
+                               buffer(a.getResult()), ValueRange{});
+    return success();
+  }
+
+  ModuleOp module_;
+  func::FuncOp f_;
+  const StateLayout &state_;
+  int64_t &nextSite_;
+  OpBuilder &init_;
+  MLIRContext *ctx_;
+  OpBuilder b_;
+  Value ctxArg_;
+  std::vector<Operation *> ops_;
+  llvm::DenseMap<Operation *, size_t> index_;
+  llvm::DenseMap<Value, Value> buffers_;
+  llvm::DenseMap<Value, std::pair<Value, int64_t>> arenaOffset_; // view -> (arena, bytes)
+  llvm::MapVector<Value, int64_t> workspaceOffset_;
+  int64_t workspaceBytes_ = 0;
+  llvm::DenseMap<Operation *, int64_t> sites_;
+};
+
+struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    OpBuilder b(ctx);
+
+    // State arena: parameters in declaration order, then velocities.
+    StateLayout state;
+    SmallVector<Attribute> manifest;
+    auto entry = [&](StringRef name, StringRef kind, int64_t offset, RankedTensorType t, StringRef init) {
+      manifest.push_back(b.getDictionaryAttr({
+          b.getNamedAttr("name", b.getStringAttr(name)), b.getNamedAttr("kind", b.getStringAttr(kind)),
+          b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
+          b.getNamedAttr("shape", b.getDenseI64ArrayAttr(t.getShape())),
+          b.getNamedAttr("init", b.getStringAttr(init))}));
+    };
+    SmallVector<nn::ParameterOp> params(module.getOps<nn::ParameterOp>());
+    for (nn::ParameterOp p : params) {
+      auto t = cast<RankedTensorType>(p.getType());
+      state.param[p.getSymName().str()] = state.bytes;
+      entry(p.getSymName(), p.getFrozen() ? "running" : "param", state.bytes, t, p.getInit());
+      state.bytes += alignUp(bytesOf(t));
+    }
+    auto train = module.lookupSymbol<func::FuncOp>("train_step");
+    if (train)
+      for (unsigned i = 0; i < train.getNumArguments(); ++i)
+        if (auto v = train.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.velocity_of")) {
+          auto t = cast<RankedTensorType>(train.getArgument(i).getType());
+          state.velocity[v.getValue().str()] = state.bytes;
+          entry((v.getValue() + ".velocity").str(), "velocity", state.bytes, t, "constant(value=0)");
+          state.bytes += alignUp(bytesOf(t));
+        }
+
+    for (func::FuncOp f : module.getOps<func::FuncOp>())
+      for (Type t : f.getArgumentTypes())
+        if (auto r = dyn_cast<RankedTensorType>(t); r && !r.hasStaticShape()) {
+          f.emitError("nn-lower-cpu needs static shapes: run nn-specialize-batch first");
+          return signalPassFailure();
+        }
+
+    // @init creates every library primitive once.
+    b.setInsertionPointToEnd(module.getBody());
+    auto init = b.create<func::FuncOp>(module.getLoc(), "init",
+                                       b.getFunctionType({LLVM::LLVMPointerType::get(ctx)}, {}));
+    init->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    OpBuilder initBuilder(ctx);
+    initBuilder.setInsertionPointToStart(init.addEntryBlock());
+
+    int64_t nextSite = 0, workspace = 0;
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    for (auto [f, name, training] : {std::tuple{train, "train_step", true}, std::tuple{forward, "eval_step", false}}) {
+      if (!f) continue;
+      int64_t bytes = FunctionLowering(module, f, state, nextSite, initBuilder).run(name, training);
+      if (bytes < 0) return signalPassFailure();
+      workspace = std::max(workspace, bytes);
+      f.erase();
+    }
+    initBuilder.create<func::ReturnOp>(module.getLoc());
+    for (nn::ParameterOp p : params) p.erase();
+
+    module->setAttr("nn.manifest", b.getArrayAttr(manifest));
+    module->setAttr("nn.state_bytes", b.getI64IntegerAttr(state.bytes));
+    module->setAttr("nn.workspace_bytes", b.getI64IntegerAttr(workspace));
+    module->setAttr("nn.sites", b.getI64IntegerAttr(nextSite));
+  }
+};
+
+} // namespace

@@ -1,0 +1,408 @@
+//===- Trainer.cpp - nnc train ---------------------------------------------===//
+#include "codegen/Trainer.h"
+
+#include "codegen/Compiler.h"
+#include "codegen/Jit.h"
+#include "frontend/emit/DiagnosticBridge.h"
+#include "frontend/emit/Emitter.h"
+#include "tools/RegisterNNC.h"
+
+#include "runtime/Host.h"
+
+#include "mlir/IR/MLIRContext.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <ostream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace nnc {
+
+double learningRate(const Value &lr, int64_t it) {
+  if (lr.isNumber()) return lr.number();
+  double rate = 1;
+  std::vector<Value> factors = lr.kind == Value::Kind::Product ? lr.elems : std::vector<Value>{lr};
+  for (const Value &f : factors) {
+    if (f.isNumber()) {
+      rate *= f.number();
+      continue;
+    }
+    auto num = [&](const char *n) { const Value *v = f.arg(n); return v && v->isNumber() ? v->number() : 0.0; };
+    double t = (double)it;
+    const std::string &p = f.str;
+    if (p == "step") rate *= std::pow(num("gamma"), std::floor(t / std::max(1.0, num("step"))));
+    else if (p == "multistep") {
+      int passed = 0;
+      if (const Value *steps = f.arg("steps"))
+        for (const Value &s : steps->elems) passed += it >= s.i;
+      rate *= std::pow(num("gamma"), passed);
+    } else if (p == "exp") rate *= std::pow(num("gamma"), t);
+    else if (p == "inv") rate *= std::pow(1 + num("gamma") * t, -num("power"));
+    else if (p == "poly") rate *= std::pow(std::max(0.0, 1 - t / std::max(1.0, num("max_iter"))), num("power"));
+    else if (p == "sigmoid") rate *= 1 / (1 + std::exp(-num("gamma") * (t - num("step"))));
+    else if (p == "cosine") {
+      double max = std::max(1.0, num("max_iter")), c = 0.5 * (1 + std::cos(M_PI * std::min(t, max) / max));
+      rate *= c; // min_lr is added below, once the base rate is known
+    } else if (p == "warmup") rate *= std::min(1.0, (t + 1) / std::max(1.0, num("iters")));
+  }
+  return rate;
+}
+
+namespace {
+
+bool exists(const std::string &p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+std::string dirOf(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+/// Bare data file names: next to the .nn file, in --data, then Debian's Fashion-MNIST.
+std::string findData(const std::string &name, const std::string &nnFile, const std::string &dataDir) {
+  if (!name.empty() && name[0] == '/') return name;
+  std::vector<std::string> dirs = {dirOf(nnFile)};
+  if (!dataDir.empty()) dirs.push_back(dataDir);
+  dirs.push_back("/usr/share/datasets/fashion-mnist");
+  for (const std::string &d : dirs)
+    if (exists(d + "/" + name)) return d + "/" + name;
+  return dirOf(nnFile) + "/" + name;
+}
+
+/// Parses an initializer as the front end prints it: "gaussian(mean=0, std=0.01)".
+InitSpec initSpec(const std::string &s) {
+  auto arg = [&](const char *name, double def) {
+    size_t at = s.find(std::string(name) + "=");
+    return at == std::string::npos ? def : std::strtod(s.c_str() + at + std::strlen(name) + 1, nullptr);
+  };
+  if (s.rfind("xavier", 0) == 0) return InitSpec::xavier();
+  if (s.rfind("msra", 0) == 0) return InitSpec::msra();
+  if (s.rfind("uniform", 0) == 0) return InitSpec::uniform(arg("low", -0.05), arg("high", 0.05));
+  if (s.rfind("gaussian", 0) == 0) return InitSpec::gaussian(arg("mean", 0), arg("std", 0.01));
+  return InitSpec::constant(arg("value", 0));
+}
+
+uint64_t nameHash(const std::string &s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+/// A memref descriptor of any rank, laid out as the c interface expects:
+/// base, aligned, offset, sizes[rank], strides[rank].
+struct Descriptor {
+  std::vector<int64_t> words;
+  Descriptor(void *data, const std::vector<int64_t> &shape) {
+    words = {(int64_t)(intptr_t)data, (int64_t)(intptr_t)data, 0};
+    words.insert(words.end(), shape.begin(), shape.end());
+    std::vector<int64_t> strides(shape.size(), 1);
+    for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
+    words.insert(words.end(), strides.begin(), strides.end());
+  }
+  void *ptr() { return words.data(); }
+};
+
+struct AlignedBuffer {
+  void *p = nullptr;
+  explicit AlignedBuffer(int64_t bytes) {
+    p = std::aligned_alloc(64, std::max<int64_t>(64, (bytes + 63) / 64 * 64));
+    if (p) std::memset(p, 0, std::max<int64_t>(64, (bytes + 63) / 64 * 64));
+  }
+  ~AlignedBuffer() { std::free(p); }
+};
+
+class Session {
+public:
+  Session(const std::string &file, const Program &p, DiagnosticEngine &diags, const TrainOptions &o,
+          std::ostream &out)
+      : file_(file), p_(p), g_(p.networks.at(0)), diags_(diags), o_(o), out_(out) {
+    mlir::DialectRegistry registry;
+    registerDialects(registry);
+    ctx_.appendDialectRegistry(registry);
+    ctx_.loadAllAvailableDialects();
+  }
+
+  bool run(TrainResult &result) {
+    if (!checkAndLoad()) return false;
+    batch_ = p_.solver.batch;
+    auto t0 = std::chrono::steady_clock::now();
+    model_ = compile(batch_, true);
+    if (!model_) return false;
+    int64_t tail = test_ ? test_->examples() % batch_ : 0;
+    if (tail) {
+      tailModel_ = compile(tail, false);
+      if (!tailModel_) return false;
+    }
+    double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out_ << fmt::format("compiled {} ({} parameters) in {:.2f}s; batch {}, {} threads\n", g_.name,
+                        g_.parameterCount(), compileSeconds, batch_, o_.threads ? o_.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+
+    rt_ = nnc_ctx_create(o_.threads);
+    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
+    int64_t ws = model_->workspaceBytes;
+    if (tailModel_) ws = std::max(ws, tailModel_->workspaceBytes);
+    workspace_ = std::make_unique<AlignedBuffer>(ws);
+    initState();
+    if (getenv("NNC_DEBUG_STATE")) dumpState("init");
+    bool ok = callInit(*model_) && (!tailModel_ || callInit(*tailModel_)) && loop(result);
+    nnc_ctx_destroy(rt_);
+    return ok;
+  }
+
+private:
+  bool fail(const std::string &msg, SourceRange at = {}) {
+    diags_.report(Diag::CompileError, at, msg);
+    return false;
+  }
+
+  bool loadSplit(const Value &pipeline, int64_t limit, bool shuffleDefault, std::unique_ptr<Batcher> &out,
+                 const char *what) {
+    const Value &src = pipeline.elems[0];
+    if (src.str != "idx") return fail(fmt::format("data source '{}' is not supported by nnc train yet; use idx(...)", src.str), p_.data.loc);
+    BatcherOptions bo;
+    bo.batchSize = p_.solver.batch;
+    bo.shuffle = false;
+    bo.seed = seed();
+    bo.dropLast = false;
+    for (size_t i = 1; i < pipeline.elems.size(); ++i) {
+      const Value &t = pipeline.elems[i];
+      if (t.str == "scale") bo.scale = (float)t.arg("factor")->f;
+      else if (t.str == "shuffle") bo.shuffle = true;
+      else return fail(fmt::format("data transform '{}' is not supported by nnc train yet", t.str), p_.data.loc);
+    }
+    (void)shuffleDefault;
+    IdxImages images;
+    IdxLabels labels;
+    std::string error;
+    std::string ip = findData(src.arg("images")->str, file_, o_.dataDir);
+    std::string lp = findData(src.arg("labels")->str, file_, o_.dataDir);
+    if (!readIdxDataset(ip, lp, images, labels, error)) return fail(fmt::format("{} data: {}", what, error), p_.data.loc);
+    if (limit > 0 && limit < images.count) {
+      images.count = labels.count = limit;
+      images.pixels.resize(limit * images.rows * images.cols);
+      labels.labels.resize(limit);
+    }
+    // The network's image input must accept these examples.
+    const Node &in = g_.nodes[g_.inputs[0].second];
+    const auto &d = in.type.dims;
+    if (in.type.rank() != 4 || !d[1].isKnown() || d[1].value != 1 || d[2] != shapes::Dim::known(images.rows) ||
+        d[3] != shapes::Dim::known(images.cols))
+      return fail(fmt::format("input '{}' is {}, but the {} images in '{}' are 1x{}x{}", g_.inputs[0].first,
+                              in.type.str(), what, ip, images.rows, images.cols), in.loc);
+    const Node &lab = g_.nodes[g_.inputs[1].second];
+    int64_t classes = 0;
+    for (const Node &n : g_.nodes)
+      if (n.op == "softmax_cross_entropy") classes = g_.nodes[n.operands[0]].type.dims[1].value;
+    for (int64_t i = 0; i < labels.count; ++i)
+      if (classes && labels.labels[i] >= classes)
+        return fail(fmt::format("{} label {} of example {} in '{}' is not below the {} classes of the network",
+                                what, (int)labels.labels[i], i, lp, classes), lab.loc);
+    out = Batcher::create(std::move(images), std::move(labels), bo, error);
+    if (!out) return fail(fmt::format("{} data: {}", what, error), p_.data.loc);
+    return true;
+  }
+
+  uint64_t seed() const { return o_.seed >= 0 ? (uint64_t)o_.seed : (uint64_t)p_.solver.seed; }
+
+  bool checkAndLoad() {
+    if (!p_.solver.present) return fail(fmt::format("'{}' has no solver section; nnc train needs one", file_));
+    if (!p_.data.present || p_.data.train.kind != Value::Kind::Pipeline)
+      return fail(fmt::format("'{}' has no 'train = ...' in a data section; nnc train needs one", file_));
+    if (g_.inputs.size() != 2)
+      return fail(fmt::format("nnc train feeds an image input and a label input; network '{}' has {} inputs",
+                              g_.name, g_.inputs.size()), g_.loc);
+    if (!loadSplit(p_.data.train, o_.trainLimit, true, train_, "training")) return false;
+    if (p_.data.test.kind == Value::Kind::Pipeline && !loadSplit(p_.data.test, o_.testLimit, false, test_, "test"))
+      return false;
+    return true;
+  }
+
+  std::unique_ptr<JitModel> compile(int64_t batch, bool training) {
+    DiagnosticBridge bridge(ctx_, diags_);
+    mlir::OwningOpRef<mlir::ModuleOp> module = emitModule(ctx_, g_, p_.solver, diags_);
+    if (!module) return nullptr;
+    PipelineOptions po;
+    po.batch = batch;
+    po.training = training;
+    if (failed(runPipeline(*module, po))) {
+      if (!diags_.errorCount()) fail("compilation failed");
+      return nullptr;
+    }
+    std::string error;
+    auto model = JitModel::create(*module, error);
+    if (!model) fail("JIT compilation failed: " + error);
+    return model;
+  }
+
+  void initState() {
+    char *base = (char *)state_->p;
+    for (const ManifestEntry &e : model_->manifest) {
+      float *p = (float *)(base + e.offset);
+      int64_t fanIn = 1, fanOut = e.shape.empty() ? 1 : e.shape[0];
+      for (size_t i = 1; i < e.shape.size(); ++i) fanIn *= e.shape[i];
+      for (size_t i = 2; i < e.shape.size(); ++i) fanOut *= e.shape[i];
+      initTensor(p, e.numel(), initSpec(e.init), fanIn, fanOut, seed(), nameHash(e.name));
+    }
+  }
+
+  void dumpState(const char *when) {
+    for (const ManifestEntry &e : model_->manifest) {
+      float *p = (float *)((char *)state_->p + e.offset);
+      double s = 0; for (int64_t i = 0; i < e.numel(); ++i) s += (double)p[i] * p[i];
+      out_ << when << " " << e.name << " norm " << std::sqrt(s) << " first " << p[0] << "\n";
+    }
+  }
+
+  bool callInit(JitModel &m) {
+    void *ctx = rt_;
+    std::string error;
+    if (!m.call("init", {&ctx}, error)) return fail(error);
+    return runtimeOk();
+  }
+
+  bool runtimeOk() {
+    if (const char *e = nnc_ctx_error(rt_)) return fail(std::string("runtime: ") + e);
+    return true;
+  }
+
+  /// Calls train_step or eval_step on one batch; metrics get the outputs.
+  bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr, float *metrics) {
+    const Node &in = g_.nodes[g_.inputs[0].second];
+    std::vector<int64_t> imageShape = {b, in.type.dims[1].value, in.type.dims[2].value, in.type.dims[3].value};
+    Descriptor state(state_->p, {model_->stateBytes}), ws(workspace_->p, {std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0)});
+    Descriptor img(images, imageShape), lab(labels, {b});
+    float hyper[1] = {lr};
+    Descriptor hyp(hyper, {1}), met(metrics, {(int64_t)g_.outputs.size()});
+    void *ctx = rt_;
+    void *p[] = {state.ptr(), ws.ptr(), img.ptr(), lab.ptr(), hyp.ptr(), met.ptr()};
+    std::vector<void *> args = {&ctx, &p[0], &p[1], &p[2], &p[3]};
+    if (std::string(fn) == "train_step") args.push_back(&p[4]);
+    args.push_back(&p[5]);
+    std::string error;
+    if (!m.call(fn, args, error)) return fail(error);
+    return runtimeOk();
+  }
+
+  int outputIndex(const std::string &name) const {
+    for (size_t i = 0; i < g_.outputs.size(); ++i)
+      if (g_.outputs[i].first == name) return (int)i;
+    return -1;
+  }
+
+  bool evaluate(double &accuracy, double &loss) {
+    int acc = -1;
+    for (const Node &n : g_.nodes)
+      if (n.op == "accuracy")
+        for (size_t i = 0; i < g_.outputs.size(); ++i)
+          if (g_.outputs[i].second == (int)(&n - &g_.nodes[0]) && acc < 0) acc = (int)i;
+    int lossIdx = outputIndex(p_.solver.minimize);
+    test_->startEpoch(0);
+    std::vector<float> images(batch_ * test_->rows() * test_->cols());
+    std::vector<int32_t> labels(batch_);
+    std::vector<float> metrics(g_.outputs.size());
+    double sumAcc = 0, sumLoss = 0;
+    int64_t seen = 0;
+    while (int64_t b = test_->next(images.data(), labels.data())) {
+      JitModel &m = b == batch_ ? *model_ : *tailModel_;
+      if (!step(m, "eval_step", b, images.data(), labels.data(), 0, metrics.data())) return false;
+      if (acc >= 0) sumAcc += metrics[acc] * b;
+      sumLoss += metrics[lossIdx] * b;
+      seen += b;
+    }
+    accuracy = acc >= 0 ? sumAcc / seen : -1;
+    loss = sumLoss / seen;
+    return true;
+  }
+
+  bool loop(TrainResult &result) {
+    int64_t epochs = o_.epochs > 0 ? o_.epochs : p_.solver.epochs;
+    int64_t perEpoch = train_->examples() / batch_;
+    if (perEpoch == 0)
+      return fail(fmt::format("{} training examples are fewer than one batch of {}", train_->examples(), batch_));
+    int lossIdx = outputIndex(p_.solver.minimize);
+    int accIdx = outputIndex("accuracy");
+    std::vector<float> images(batch_ * train_->rows() * train_->cols());
+    std::vector<int32_t> labels(batch_);
+    std::vector<float> metrics(g_.outputs.size());
+    bool tty = o_.progress && ::isatty(1);
+    int64_t it = 0;
+    double totalSeconds = 0;
+    int64_t totalImages = 0;
+    for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+      train_->startEpoch(epoch);
+      double sumLoss = 0, sumAcc = 0;
+      int64_t n = 0;
+      auto start = std::chrono::steady_clock::now();
+      for (int64_t i = 0; i < perEpoch; ++i, ++it) {
+        if (train_->next(images.data(), labels.data()) != batch_) break;
+        float lr = (float)learningRate(p_.solver.lr, it);
+        if (!step(*model_, "train_step", batch_, images.data(), labels.data(), lr, metrics.data())) return false;
+        float loss = metrics[lossIdx];
+        if (getenv("NNC_DEBUG_STATE") && it < 3) { out_ << "loss " << loss << "\n"; dumpState("step"); }
+        if (!std::isfinite(loss))
+          return fail(fmt::format("the loss became {} at iteration {} (epoch {}); lower the learning rate", loss, it, epoch + 1));
+        sumLoss += loss;
+        if (accIdx >= 0) sumAcc += metrics[accIdx];
+        ++n;
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if ((tty && (i % 10 == 9 || i + 1 == perEpoch)) || (!tty && (i % 200 == 199))) {
+          std::string line = fmt::format("epoch {}/{}  iter {:>5}/{}  loss {:.4f}{}  lr {:.5f}  {:.0f} img/s",
+                                         epoch + 1, epochs, i + 1, perEpoch, sumLoss / n,
+                                         accIdx >= 0 ? fmt::format("  acc {:.4f}", sumAcc / n) : "", lr,
+                                         n * batch_ / std::max(secs, 1e-9));
+          out_ << (tty ? "\r" + line : line + "\n") << std::flush;
+        }
+      }
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      totalSeconds += secs;
+      totalImages += n * batch_;
+      if (tty) out_ << "\n";
+      result.trainLoss = sumLoss / std::max<int64_t>(n, 1);
+      out_ << fmt::format("epoch {}/{}: train loss {:.4f}, {:.0f} images/s", epoch + 1, epochs, result.trainLoss,
+                          n * batch_ / std::max(secs, 1e-9));
+      if (test_) {
+        double acc, loss;
+        if (!evaluate(acc, loss)) return false;
+        result.testAccuracy = acc;
+        result.testLoss = loss;
+        out_ << fmt::format(", test loss {:.4f}", loss);
+        if (acc >= 0) out_ << fmt::format(", test accuracy {:.4f} ({} images)", acc, test_->examples());
+      }
+      out_ << "\n" << std::flush;
+    }
+    result.imagesPerSecond = totalImages / std::max(totalSeconds, 1e-9);
+    return true;
+  }
+
+  std::string file_;
+  const Program &p_;
+  const Graph &g_;
+  DiagnosticEngine &diags_;
+  TrainOptions o_;
+  std::ostream &out_;
+  mlir::MLIRContext ctx_;
+  std::unique_ptr<Batcher> train_, test_;
+  std::unique_ptr<JitModel> model_, tailModel_;
+  int64_t batch_ = 64;
+  nnc_ctx *rt_ = nullptr;
+  std::unique_ptr<AlignedBuffer> state_, workspace_;
+};
+
+} // namespace
+
+bool train(const std::string &file, const Program &program, DiagnosticEngine &diags,
+           const TrainOptions &options, std::ostream &out, TrainResult &result) {
+  if (program.networks.size() != 1) {
+    diags.report(Diag::NoNetwork, {}, fmt::format("nnc train needs exactly one network in '{}'", file));
+    return false;
+  }
+  return Session(file, program, diags, options, out).run(result);
+}
+
+} // namespace nnc

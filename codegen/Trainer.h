@@ -1,0 +1,35 @@
+//===- Trainer.h - nnc train: compile, initialize, run the solver loop -----===//
+#pragma once
+
+#include "frontend/Diagnostics.h"
+#include "frontend/Graph.h"
+
+#include <iosfwd>
+#include <string>
+
+namespace nnc {
+
+struct TrainOptions {
+  int64_t epochs = 0;       // 0: the solver section's
+  int64_t seed = -1;        // -1: the solver section's
+  int threads = 0;          // 0: all cores
+  std::string dataDir;      // searched for bare data file names
+  int64_t trainLimit = 0;   // use only the first N training examples (0: all)
+  int64_t testLimit = 0;
+  bool progress = true;     // a live progress line on terminals
+};
+
+struct TrainResult {
+  double testAccuracy = -1, testLoss = 0, trainLoss = 0, imagesPerSecond = 0;
+};
+
+/// Trains the single network of `program` as its solver and data sections
+/// say. Errors (data files, runtime failures, a non-finite loss) are
+/// reported to `diags`; returns false then.
+bool train(const std::string &file, const Program &program, DiagnosticEngine &diags,
+           const TrainOptions &options, std::ostream &out, TrainResult &result);
+
+/// The learning-rate factor of `lr` (a number times policies) at iteration `it`.
+double learningRate(const Value &lr, int64_t it);
+
+} // namespace nnc

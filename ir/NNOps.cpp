@@ -1,0 +1,236 @@
+//===- NNOps.cpp - Type inference, verifiers and folders of nn ops --------===//
+//
+// Result types come from frontend/shapes, the rules `nnc check` uses, so the
+// front end and the dialect can never disagree about a shape.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/NNOps.h"
+
+#include "frontend/shapes/ShapeRules.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace nnc;
+using namespace nnc::nn;
+
+namespace nnc::nn {
+
+Type elementTypeOf(shapes::DType d, MLIRContext *ctx) {
+  switch (d) {
+  case shapes::DType::F32: return Float32Type::get(ctx);
+  case shapes::DType::F16: return Float16Type::get(ctx);
+  case shapes::DType::BF16: return BFloat16Type::get(ctx);
+  case shapes::DType::I32: return IntegerType::get(ctx, 32);
+  case shapes::DType::I64: return IntegerType::get(ctx, 64);
+  case shapes::DType::Bool: return IntegerType::get(ctx, 1);
+  }
+  return Float32Type::get(ctx);
+}
+
+static shapes::DType dtypeOf(Type t) {
+  if (t.isF16()) return shapes::DType::F16;
+  if (t.isBF16()) return shapes::DType::BF16;
+  if (t.isInteger(32)) return shapes::DType::I32;
+  if (t.isInteger(64)) return shapes::DType::I64;
+  if (t.isInteger(1)) return shapes::DType::Bool;
+  return shapes::DType::F32;
+}
+
+shapes::TensorType toShapes(RankedTensorType t) {
+  shapes::TensorType s;
+  s.dtype = dtypeOf(t.getElementType());
+  for (int64_t d : t.getShape())
+    s.dims.push_back(ShapedType::isDynamic(d) ? shapes::Dim::sym("?") : shapes::Dim::known(d));
+  return s;
+}
+
+RankedTensorType fromShapes(const shapes::TensorType &t, MLIRContext *ctx) {
+  SmallVector<int64_t> shape;
+  for (const shapes::Dim &d : t.dims) shape.push_back(d.isKnown() ? d.value : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, elementTypeOf(t.dtype, ctx));
+}
+
+} // namespace nnc::nn
+
+namespace {
+
+shapes::TensorType shapeOf(Value v) { return toShapes(cast<RankedTensorType>(v.getType())); }
+
+shapes::Pair pairOf(ArrayRef<int64_t> a) { return {a.size() > 0 ? a[0] : 1, a.size() > 1 ? a[1] : 1}; }
+
+LogicalResult result(const shapes::ShapeResult &r, MLIRContext *ctx, std::optional<Location> loc,
+                     SmallVectorImpl<Type> &types) {
+  if (!r.ok()) return emitOptionalError(loc, r.error);
+  types.push_back(fromShapes(*r.type, ctx));
+  return success();
+}
+
+bool ranked(ValueRange operands) {
+  for (Value v : operands)
+    if (!isa<RankedTensorType>(v.getType())) return false;
+  return true;
+}
+
+} // namespace
+
+#define NN_INFER(Op)                                                                           \
+  LogicalResult Op::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,            \
+                                     ValueRange operands, DictionaryAttr attrs,                \
+                                     OpaqueProperties props, RegionRange regions,              \
+                                     SmallVectorImpl<Type> &types)
+
+NN_INFER(Conv2dOp) {
+  Adaptor a(operands, attrs, props, regions);
+  if (!ranked(operands)) return emitOptionalError(loc, "conv2d expects ranked tensors");
+  shapes::Conv2dAttrs c;
+  auto wShape = cast<RankedTensorType>(a.getWeight().getType()).getShape();
+  if (wShape.size() != 4) return emitOptionalError(loc, "conv2d weight must be 4-D [O, C/groups, kh, kw]");
+  c.out = wShape[0];
+  c.kernel = {wShape[2], wShape[3]};
+  c.stride = pairOf(a.getStride());
+  c.pad = pairOf(a.getPad());
+  c.dilation = pairOf(a.getDilation());
+  c.groups = a.getGroups();
+  c.bias = a.getBias() != nullptr;
+  return result(shapes::conv2d(shapeOf(a.getInput()), c), ctx, loc, types);
+}
+
+LogicalResult Conv2dOp::verify() {
+  if (getStride().size() != 2 || getPad().size() != 2 || getDilation().size() != 2)
+    return emitOpError("stride, pad and dilation need two values [h, w]");
+  auto in = getInput().getType(), w = getWeight().getType();
+  if (in.getRank() == 4 && w.getRank() == 4 && !in.isDynamicDim(1) &&
+      w.getDimSize(1) * getGroups() != in.getDimSize(1))
+    return emitOpError("weight expects ") << w.getDimSize(1) * getGroups()
+                                           << " input channels, the input has " << in.getDimSize(1);
+  if (getBias() && (getBias().getType().getRank() != 1 ||
+                    getBias().getType().getDimSize(0) != w.getDimSize(0)))
+    return emitOpError("bias must be 1-D with one value per output channel");
+  return success();
+}
+
+NN_INFER(MaxPoolOp) {
+  Adaptor a(operands, attrs, props, regions);
+  shapes::PoolAttrs p;
+  p.kernel = pairOf(a.getKernel());
+  p.stride = pairOf(a.getStride());
+  p.pad = pairOf(a.getPad());
+  p.ceil = a.getCeil();
+  return result(shapes::maxPool(shapeOf(a.getInput()), p), ctx, loc, types);
+}
+
+NN_INFER(DenseOp) {
+  Adaptor a(operands, attrs, props, regions);
+  auto wShape = cast<RankedTensorType>(a.getWeight().getType()).getShape();
+  if (wShape.size() != 2) return emitOptionalError(loc, "dense weight must be 2-D [out, in]");
+  return result(shapes::dense(shapeOf(a.getInput()), shapes::DenseAttrs{wShape[0], a.getBias() != nullptr}),
+                ctx, loc, types);
+}
+
+LogicalResult DenseOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  if (in.getRank() == 2 && !in.isDynamicDim(1) && in.getDimSize(1) != w.getDimSize(1))
+    return emitOpError("weight expects ") << w.getDimSize(1) << " input features, the input has "
+                                           << in.getDimSize(1);
+  if (getBias() && (getBias().getType().getRank() != 1 ||
+                    getBias().getType().getDimSize(0) != w.getDimSize(0)))
+    return emitOpError("bias must be 1-D with one value per output feature");
+  return success();
+}
+
+NN_INFER(ReluOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::activation("relu", shapeOf(a.getInput())), ctx, loc, types);
+}
+
+OpFoldResult ReluOp::fold(FoldAdaptor) {
+  // relu(relu(x)) = relu(x)
+  if (auto inner = getInput().getDefiningOp<ReluOp>()) return inner.getResult();
+  return {};
+}
+
+NN_INFER(FlattenOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::flatten(shapeOf(a.getInput()), a.getAxis()), ctx, loc, types);
+}
+
+NN_INFER(SoftmaxCrossEntropyOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::softmaxCrossEntropy(shapeOf(a.getLogits()), shapeOf(a.getLabels())), ctx,
+                loc, types);
+}
+
+NN_INFER(AccuracyOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::accuracy(shapeOf(a.getLogits()), shapeOf(a.getLabels()), a.getTopK()),
+                ctx, loc, types);
+}
+
+NN_INFER(AddOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::broadcast("add", shapeOf(a.getLhs()), shapeOf(a.getRhs())), ctx, loc, types);
+}
+
+NN_INFER(MulOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::broadcast("mul", shapeOf(a.getLhs()), shapeOf(a.getRhs())), ctx, loc, types);
+}
+
+NN_INFER(ScaleOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::scale(shapeOf(a.getInput()), a.getFactor().convertToDouble()), ctx, loc, types);
+}
+
+OpFoldResult ScaleOp::fold(FoldAdaptor) {
+  if (getFactor().convertToDouble() == 1.0) return getInput(); // scale by 1
+  return {};
+}
+
+LogicalResult ParameterOp::verify() {
+  auto t = dyn_cast<RankedTensorType>(getType());
+  if (!t || !t.hasStaticShape()) return emitOpError("type must be a statically shaped tensor");
+  if (getLrMult().convertToDouble() < 0 || getDecayMult().convertToDouble() < 0)
+    return emitOpError("lr_mult and decay_mult must be >= 0");
+  return success();
+}
+
+static int64_t staticElements(RankedTensorType t, int64_t *dynamicDims) {
+  int64_t n = 1;
+  *dynamicDims = 0;
+  for (int64_t d : t.getShape()) {
+    if (ShapedType::isDynamic(d)) ++*dynamicDims;
+    else n *= d;
+  }
+  return n;
+}
+
+LogicalResult ReshapeOp::verify() {
+  int64_t dynIn, dynOut;
+  auto in = getInput().getType(), out = getResult().getType();
+  if (in.getElementType() != out.getElementType()) return emitOpError("cannot change the element type");
+  if (staticElements(in, &dynIn) != staticElements(out, &dynOut) || dynIn != dynOut)
+    return emitOpError("element count differs: ") << in << " vs " << out;
+  return success();
+}
+
+LogicalResult ReduceToOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (out.getRank() > in.getRank()) return emitOpError("result rank exceeds the input's");
+  int64_t off = in.getRank() - out.getRank();
+  for (int64_t i = 0; i < out.getRank(); ++i)
+    if (out.getDimSize(i) != 1 && out.getDimSize(i) != in.getDimSize(i + off))
+      return emitOpError("dimension ") << i << " of the result neither is 1 nor matches the input";
+  return success();
+}
+
+LogicalResult SgdUpdateOp::verify() {
+  if (getParam().getType() != getGrad().getType() || getParam().getType() != getVelocity().getType())
+    return emitOpError("param, grad and velocity must have one type");
+  if (getLr().getType().getRank() != 0) return emitOpError("lr must be a scalar tensor");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "ir/NNOps.cpp.inc"

@@ -1,0 +1,229 @@
+//===- NNOps.td - Ops of the nn dialect -------------------------*- tablegen -*-===//
+#ifndef NNC_NN_OPS
+#define NNC_NN_OPS
+
+include "ir/NNDialect.td"
+include "ir/VjpInterface.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+// A forward op: pure, its result type inferred by the shared shape rules,
+// differentiable through VjpOpInterface.
+class NN_ForwardOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>,
+        DeclareOpInterfaceMethods<VjpOpInterface>])>;
+
+// A backward or solver op: pure, result types spelled out.
+class NN_DerivedOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, !listconcat(traits, [Pure])> {
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def NN_ParameterOp : NN_Op<"parameter", [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "A trainable (or running) parameter of the network";
+  let description = [{
+    Module-level metadata of one parameter: its stable name, type, initializer
+    and learning-rate and decay multipliers. Functions take parameters as
+    arguments tagged `nn.param = @name`; there are no globals, so one compiled
+    library can hold several model instances.
+
+    ```mlir
+    nn.parameter @"conv1.weight" : tensor<20x1x5x5xf32> {init = "xavier()", lr_mult = 1.0 : f64, decay_mult = 1.0 : f64}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttr:$type, StrAttr:$init,
+                       F64Attr:$lr_mult, F64Attr:$decay_mult, UnitAttr:$frozen);
+  let assemblyFormat = "$sym_name `:` $type attr-dict";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Forward ops
+//===----------------------------------------------------------------------===//
+
+def NN_Conv2dOp : NN_ForwardOp<"conv2d"> {
+  let summary = "2-D convolution, NCHW input, OIHW weights";
+  let description = [{
+    `y[n, o, i, j] = b[o] + sum over c in o's group, p, q of
+    x[n, c, i*s + p*d - pad, j*s + q*d - pad] * w[o, c, p, q]`; the weight's
+    second dimension is the channel count per group.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_MaxPoolOp : NN_ForwardOp<"max_pool"> {
+  let summary = "Max pooling over H and W";
+  let description = [{
+    Padded cells never win. With `ceil`, the output size rounds up (Caffe),
+    dropping a last window that would start in the padding.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad, BoolAttr:$ceil);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def NN_DenseOp : NN_ForwardOp<"dense"> {
+  let summary = "Fully connected layer: y = x w^T + b";
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_ReluOp : NN_ForwardOp<"relu"> {
+  let summary = "max(x, 0)";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def NN_FlattenOp : NN_ForwardOp<"flatten"> {
+  let summary = "Collapse the dimensions from `axis` on into one";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def NN_SoftmaxCrossEntropyOp : NN_ForwardOp<"softmax_cross_entropy"> {
+  let summary = "Mean softmax cross-entropy over the batch";
+  let description = [{
+    `mean over n of -log(softmax(logits[n])[labels[n]])`, a scalar.
+  }];
+  let arguments = (ins AnyRankedTensor:$logits, AnyRankedTensor:$labels);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+}
+
+def NN_AccuracyOp : NN_ForwardOp<"accuracy"> {
+  let summary = "Fraction of examples whose label is among the top_k logits";
+  let arguments = (ins AnyRankedTensor:$logits, AnyRankedTensor:$labels, I64Attr:$top_k);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+}
+
+class NN_BroadcastOp<string mnemonic, string what> : NN_ForwardOp<mnemonic> {
+  let summary = what # " with NumPy broadcasting";
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+}
+def NN_AddOp : NN_BroadcastOp<"add", "Elementwise sum">;
+def NN_MulOp : NN_BroadcastOp<"mul", "Elementwise product">;
+
+def NN_ScaleOp : NN_ForwardOp<"scale"> {
+  let summary = "x * factor";
+  let arguments = (ins AnyRankedTensor:$input, F64Attr:$factor);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Backward ops (vendor libraries have primitives for these)
+//===----------------------------------------------------------------------===//
+
+def NN_Conv2dBackwardDataOp : NN_DerivedOp<"conv2d_backward_data"> {
+  let summary = "Gradient of conv2d with respect to its input";
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$weight,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_Conv2dBackwardFilterOp : NN_DerivedOp<"conv2d_backward_filter"> {
+  let summary = "Gradients of conv2d with respect to its weight and bias";
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grad,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs AnyRankedTensor:$weight_grad, Optional<AnyRankedTensor>:$bias_grad);
+}
+
+def NN_MaxPoolBackwardOp : NN_DerivedOp<"max_pool_backward"> {
+  let summary = "Routes each output gradient to its window's maximum";
+  let description = [{
+    The saved value is the forward input: the reference and generated code
+    recompute the argmax from it, library code uses the workspace its forward
+    call kept (the same call site, found through `input`).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grad, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad, BoolAttr:$ceil);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_DenseBackwardDataOp : NN_DerivedOp<"dense_backward_data"> {
+  let summary = "dx = dy w";
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$weight);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_DenseBackwardWeightsOp : NN_DerivedOp<"dense_backward_weights"> {
+  let summary = "dw = dy^T x, db = sum of dy over the batch";
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grad);
+  let results = (outs AnyRankedTensor:$weight_grad, Optional<AnyRankedTensor>:$bias_grad);
+}
+
+def NN_ReluBackwardOp : NN_DerivedOp<"relu_backward"> {
+  let summary = "dy where the forward input was positive, else 0";
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_SoftmaxCrossEntropyBackwardOp : NN_DerivedOp<"softmax_cross_entropy_backward"> {
+  let summary = "(softmax(logits) - onehot(labels)) * dloss / N";
+  let arguments = (ins AnyRankedTensor:$logits, AnyRankedTensor:$labels, AnyRankedTensor:$grad);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_ReshapeOp : NN_DerivedOp<"reshape"> {
+  let summary = "The same elements in another shape";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let hasVerifier = 1;
+}
+
+def NN_ReduceToOp : NN_DerivedOp<"reduce_to"> {
+  let summary = "Sums a broadcast gradient back to an operand's shape";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Solver updates
+//===----------------------------------------------------------------------===//
+
+def NN_SgdUpdateOp : NN_DerivedOp<"sgd_update"> {
+  let summary = "One step of SGD with momentum and weight decay (Caffe's form)";
+  let description = [{
+    `v' = momentum * v + lr * lr_mult * (g + weight_decay * decay_mult * w)`,
+    `w' = w - v'`; with nesterov, `w' = w - (momentum * v' + lr * lr_mult *
+    (g + weight_decay * decay_mult * w))`. `lr` is a scalar tensor computed by
+    the host from the learning-rate policy at each iteration.
+  }];
+  let arguments = (ins AnyRankedTensor:$param, AnyRankedTensor:$grad, AnyRankedTensor:$velocity,
+                       AnyRankedTensor:$lr, F64Attr:$momentum, F64Attr:$weight_decay,
+                       F64Attr:$lr_mult, F64Attr:$decay_mult, BoolAttr:$nesterov);
+  let results = (outs AnyRankedTensor:$new_param, AnyRankedTensor:$new_velocity);
+  let hasVerifier = 1;
+}
+
+#endif // NNC_NN_OPS

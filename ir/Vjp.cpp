@@ -1,0 +1,93 @@
+//===- Vjp.cpp - Vector-Jacobian products of nn ops ------------------------===//
+//
+// Each forward op states the gradients of its operands in terms of nn ops,
+// using the explicit backward ops where vendor libraries have primitives.
+// A null result gradient means "no gradient flows here".
+//
+//===----------------------------------------------------------------------===//
+#include "ir/NNOps.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace nnc::nn;
+
+namespace {
+
+/// Sums a broadcast gradient back to `target`'s type when they differ.
+Value reduceTo(OpBuilder &b, Location loc, Value grad, Type target) {
+  if (grad.getType() == target) return grad;
+  return b.create<ReduceToOp>(loc, target, grad);
+}
+
+} // namespace
+
+SmallVector<Value> Conv2dOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy) return {Value(), Value(), Value()};
+  Location loc = getLoc();
+  Value dx = b.create<Conv2dBackwardDataOp>(loc, getInput().getType(), dy, getWeight(), getStrideAttr(),
+                                            getPadAttr(), getDilationAttr(), getGroupsAttr());
+  Type biasType = getBias() ? getBias().getType() : Type();
+  auto filter = b.create<Conv2dBackwardFilterOp>(loc, getWeight().getType(), biasType, getInput(), dy,
+                                                 getStrideAttr(), getPadAttr(), getDilationAttr(),
+                                                 getGroupsAttr());
+  return {dx, filter.getWeightGrad(), getBias() ? filter.getBiasGrad() : Value()};
+}
+
+SmallVector<Value> MaxPoolOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<MaxPoolBackwardOp>(getLoc(), getInput().getType(), getInput(), resultGrads[0],
+                                      getKernelAttr(), getStrideAttr(), getPadAttr(), getCeilAttr())};
+}
+
+SmallVector<Value> DenseOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy) return {Value(), Value(), Value()};
+  Location loc = getLoc();
+  Value dx = b.create<DenseBackwardDataOp>(loc, getInput().getType(), dy, getWeight());
+  Type biasType = getBias() ? getBias().getType() : Type();
+  auto w = b.create<DenseBackwardWeightsOp>(loc, getWeight().getType(), biasType, getInput(), dy);
+  return {dx, w.getWeightGrad(), getBias() ? w.getBiasGrad() : Value()};
+}
+
+SmallVector<Value> ReluOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<ReluBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getInput())};
+}
+
+SmallVector<Value> FlattenOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<ReshapeOp>(getLoc(), getInput().getType(), resultGrads[0])};
+}
+
+SmallVector<Value> SoftmaxCrossEntropyOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value(), Value()};
+  Value dlogits = b.create<SoftmaxCrossEntropyBackwardOp>(getLoc(), getLogits().getType(), getLogits(),
+                                                          getLabels(), resultGrads[0]);
+  return {dlogits, Value()}; // labels are data, not differentiable
+}
+
+SmallVector<Value> AccuracyOp::buildVjp(OpBuilder &, ValueRange) {
+  return {Value(), Value()}; // piecewise constant: no gradient
+}
+
+SmallVector<Value> AddOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy) return {Value(), Value()};
+  return {reduceTo(b, getLoc(), dy, getLhs().getType()), reduceTo(b, getLoc(), dy, getRhs().getType())};
+}
+
+SmallVector<Value> MulOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy) return {Value(), Value()};
+  Location loc = getLoc();
+  Value dl = b.create<MulOp>(loc, dy, getRhs());
+  Value dr = b.create<MulOp>(loc, dy, getLhs());
+  return {reduceTo(b, loc, dl, getLhs().getType()), reduceTo(b, loc, dr, getRhs().getType())};
+}
+
+SmallVector<Value> ScaleOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<ScaleOp>(getLoc(), resultGrads[0], getFactorAttr())};
+}

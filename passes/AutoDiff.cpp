@@ -1,0 +1,112 @@
+//===- AutoDiff.cpp - Reverse-mode differentiation over nn ops -------------===//
+//
+// Knows no op by name: every op on the path to the loss states its gradient
+// through VjpOpInterface. Backward ops are appended before the return in
+// reverse order, so each gradient is defined before its use.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "ir/NNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_NNAUTODIFF
+#include "passes/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc;
+
+namespace {
+
+Value filled(OpBuilder &b, Location loc, Type type, double v) {
+  auto t = cast<RankedTensorType>(type);
+  return b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, b.getFloatAttr(t.getElementType(), v)));
+}
+
+struct AutoDiff : nnc::impl::NNAutoDiffBase<AutoDiff> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!forward || !forward->hasAttr("nn.loss")) {
+      module.emitError("nn-autodiff needs @forward with an nn.loss result (a solver section)");
+      return signalPassFailure();
+    }
+    if (module.lookupSymbol("train_step")) return; // already differentiated
+    OpBuilder b(module.getContext());
+    b.setInsertionPointAfter(forward);
+    auto train = cast<func::FuncOp>(b.clone(*forward));
+    train.setSymName("train_step");
+    if (failed(differentiate(train))) return signalPassFailure();
+  }
+
+  LogicalResult differentiate(func::FuncOp f) {
+    Block &body = f.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    int64_t lossIndex = cast<IntegerAttr>(f->getAttr("nn.loss")).getInt();
+    Value loss = ret.getOperand(lossIndex);
+    OpBuilder b(ret);
+    Location loc = f.getLoc();
+
+    llvm::DenseMap<Value, Value> grads;
+    auto accumulate = [&](Value v, Value g, Location l) {
+      auto [it, inserted] = grads.try_emplace(v, g);
+      if (!inserted) it->second = b.create<nn::AddOp>(l, it->second, g);
+    };
+    grads[loss] = filled(b, loc, loss.getType(), 1.0);
+
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator()) ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops)) {
+      SmallVector<Value> resultGrads;
+      bool any = false;
+      for (Value r : op->getResults()) {
+        resultGrads.push_back(grads.lookup(r));
+        any |= resultGrads.back() != nullptr;
+      }
+      if (!any) continue;
+      auto vjp = dyn_cast<nn::VjpOpInterface>(op);
+      if (!vjp)
+        return op->emitError("'") << op->getName() << "' is on the path to the loss but has no gradient";
+      SmallVector<Value> operandGrads = vjp.buildVjp(b, resultGrads);
+      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
+        if (g) accumulate(operand, g, op->getLoc());
+    }
+
+    // One gradient per trainable parameter, in argument order.
+    SmallVector<Value> results(ret.getOperands());
+    SmallVector<Attribute> gradOf;
+    for (BlockArgument arg : body.getArguments()) {
+      auto sym = f.getArgAttrOfType<FlatSymbolRefAttr>(arg.getArgNumber(), "nn.param");
+      if (!sym) continue;
+      auto param = SymbolTable::lookupNearestSymbolFrom<nn::ParameterOp>(f, sym);
+      if (param && param.getFrozen()) continue;
+      Value g = grads.lookup(arg);
+      if (!g) {
+        mlir::emitWarning(param ? param.getLoc() : f.getLoc())
+            << "parameter '" << sym.getValue() << "' receives no gradient from the loss";
+        g = filled(b, loc, arg.getType(), 0.0);
+      }
+      results.push_back(g);
+      gradOf.push_back(sym);
+    }
+    b.create<func::ReturnOp>(ret.getLoc(), results);
+    ret.erase();
+    f.setType(FunctionType::get(f.getContext(), f.getArgumentTypes(), ValueRange(results).getTypes()));
+    f->setAttr("nn.grad_of", ArrayAttr::get(f.getContext(), gradOf));
+
+    // Gradients nothing needs (the input image's) are dead: drop them.
+    SmallVector<Operation *> all;
+    for (Operation &op : body.without_terminator()) all.push_back(&op);
+    for (Operation *op : llvm::reverse(all))
+      if (isOpTriviallyDead(op)) op->erase();
+    return success();
+  }
+};
+
+} // namespace

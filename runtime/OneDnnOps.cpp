@@ -1,0 +1,368 @@
+//===- OneDnnOps.cpp - conv2d, max_pool and dense on oneDNN ---------------===//
+//
+// Each init validates the static shapes, creates the forward and backward
+// primitives once (user scratchpad, so calls allocate nothing) and binds them
+// to the plain NCHW / OIHW / [out, in] layouts of the ABI.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/BoundPrimitive.h"
+#include "runtime/Context.h"
+
+#include <initializer_list>
+#include <utility>
+
+using namespace nnc::rt;
+using dnnl::algorithm;
+using dnnl::memory;
+using dnnl::prop_kind;
+using tag = memory::format_tag;
+
+namespace {
+
+constexpr auto f32 = memory::data_type::f32;
+
+memory::desc plain(const memory::dims &dims, tag t) { return memory::desc(dims, f32, t); }
+memory::desc any(const memory::dims &dims) { return memory::desc(dims, f32, tag::any); }
+#include <cstdlib>
+static const char *benchLayout() { const char *e = std::getenv("NNC_BENCH_LAYOUT"); return e ? e : "any"; }
+memory::desc act(const memory::dims &d, tag t) { return std::string(benchLayout()) == "any" ? any(d) : plain(d, t); }
+memory::desc wei(const memory::dims &d, tag t) { return std::string(benchLayout()) == "plain" ? plain(d, t) : any(d); }
+
+dnnl::primitive_attr userScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+/// Collects the first invalid argument; report() records it in the context.
+struct Checker {
+  std::string problem;
+  void atLeast(std::initializer_list<std::pair<const char *, int64_t>> values, int64_t min) {
+    for (auto [name, v] : values)
+      if (problem.empty() && v < min)
+        problem = std::string(name) + " must be at least " + std::to_string(min) + ", got " +
+                  std::to_string(v);
+  }
+  void require(bool ok, const std::string &what) {
+    if (problem.empty() && !ok)
+      problem = what;
+  }
+  bool report(nnc_ctx *ctx, const char *fn, int64_t site) {
+    if (!problem.empty())
+      fail(ctx, fn, site, problem);
+    return problem.empty();
+  }
+};
+
+void runOrFail(nnc_ctx *ctx, const char *fn, int64_t site, BoundPrimitive &p,
+               std::initializer_list<const void *> buffers) {
+  std::string err = p.run(ctx->stream, buffers);
+  if (!err.empty())
+    fail(ctx, fn, site, err);
+}
+
+// ---------------------------------------------------------------- conv2d --
+
+struct ConvSite : Site {
+  const char *kind() const override { return "conv2d"; }
+  bool hasBias = false;
+  BoundPrimitive fwd, bwdData, bwdWeights;
+};
+
+struct DenseSite : Site {
+  const char *kind() const override { return "dense"; }
+  bool hasBias = false;
+  BoundPrimitive fwd, bwdData, bwdWeights;
+};
+
+struct PoolSite : Site {
+  const char *kind() const override { return "max_pool"; }
+  bool haveForward = false; // the workspace holds a forward's argmax
+  BoundPrimitive fwd, bwd;
+};
+
+} // namespace
+
+extern "C" {
+
+void nnc_cpu_conv2d_init(nnc_ctx *ctx, int64_t site, int64_t n, int64_t c, int64_t h, int64_t w,
+                         int64_t out, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                         int64_t pw, int64_t dh, int64_t dw, int64_t groups, int64_t has_bias) {
+  const char *fn = "nnc_cpu_conv2d_init";
+  guarded(ctx, fn, site, [&] {
+    Checker ck;
+    ck.atLeast({{"n", n}, {"c", c}, {"h", h}, {"w", w}, {"out", out}, {"kh", kh}, {"kw", kw},
+                {"sh", sh}, {"sw", sw}, {"dh", dh}, {"dw", dw}, {"groups", groups}},
+               1);
+    ck.atLeast({{"ph", ph}, {"pw", pw}}, 0);
+    ck.require(groups < 1 || (c % groups == 0 && out % groups == 0),
+               "groups (" + std::to_string(groups) + ") must divide c (" + std::to_string(c) +
+                   ") and out (" + std::to_string(out) + ")");
+    int64_t spanH = h + 2 * ph - dh * (kh - 1) - 1, spanW = w + 2 * pw - dw * (kw - 1) - 1;
+    ck.require(spanH >= 0 && spanW >= 0, "the dilated kernel is larger than the padded input");
+    if (!ck.report(ctx, fn, site))
+      return;
+    int64_t oh = spanH / sh + 1, ow = spanW / sw + 1;
+
+    memory::dims xDims{n, c, h, w}, yDims{n, out, oh, ow}, bDims{out};
+    // Plain OIHW with g groups is exactly goihw with out/g filters per group.
+    memory::dims wDims = groups > 1 ? memory::dims{groups, out / groups, c / groups, kh, kw}
+                                    : memory::dims{out, c, kh, kw};
+    memory::desc xUser = plain(xDims, tag::nchw), yUser = plain(yDims, tag::nchw),
+                 wUser = plain(wDims, groups > 1 ? tag::goihw : tag::oihw),
+                 bUser = plain(bDims, tag::x);
+    memory::desc xAny = act(xDims, tag::nchw), yAny = act(yDims, tag::nchw), wAny = wei(wDims, groups > 1 ? tag::goihw : tag::oihw), bAny = any(bDims);
+    memory::dims strides{sh, sw}, dilation{dh - 1, dw - 1}, pad{ph, pw}; // oneDNN: 0 = dense
+    auto attr = userScratchpad();
+    const dnnl::engine &eng = ctx->engine;
+
+    auto s = std::make_unique<ConvSite>();
+    s->hasBias = has_bias != 0;
+    using Fwd = dnnl::convolution_forward;
+    Fwd::primitive_desc fwdPd(
+        s->hasBias ? Fwd::desc(prop_kind::forward_training, algorithm::convolution_direct, xAny,
+                               wAny, bAny, yAny, strides, dilation, pad, pad)
+                   : Fwd::desc(prop_kind::forward_training, algorithm::convolution_direct, xAny,
+                               wAny, yAny, strides, dilation, pad, pad),
+        attr, eng);
+    s->fwd = BoundPrimitive(fwdPd, eng);
+    s->fwd.input(DNNL_ARG_SRC, xUser);
+    s->fwd.input(DNNL_ARG_WEIGHTS, wUser);
+    if (s->hasBias)
+      s->fwd.input(DNNL_ARG_BIAS, bUser);
+    s->fwd.output(DNNL_ARG_DST, yUser);
+    s->fwd.finish();
+
+    using Bwd = dnnl::convolution_backward_data;
+    Bwd::primitive_desc bwdPd(Bwd::desc(algorithm::convolution_direct, xAny, wAny, yAny, strides,
+                                        dilation, pad, pad),
+                              attr, eng, fwdPd);
+    s->bwdData = BoundPrimitive(bwdPd, eng);
+    s->bwdData.input(DNNL_ARG_DIFF_DST, yUser);
+    s->bwdData.input(DNNL_ARG_WEIGHTS, wUser);
+    s->bwdData.output(DNNL_ARG_DIFF_SRC, xUser);
+    s->bwdData.finish();
+
+    using Bww = dnnl::convolution_backward_weights;
+    Bww::primitive_desc bwwPd(
+        s->hasBias ? Bww::desc(algorithm::convolution_direct, xAny, wAny, bAny, yAny, strides,
+                               dilation, pad, pad)
+                   : Bww::desc(algorithm::convolution_direct, xAny, wAny, yAny, strides,
+                               dilation, pad, pad),
+        attr, eng, fwdPd);
+    s->bwdWeights = BoundPrimitive(bwwPd, eng);
+    s->bwdWeights.input(DNNL_ARG_SRC, xUser);
+    s->bwdWeights.input(DNNL_ARG_DIFF_DST, yUser);
+    s->bwdWeights.output(DNNL_ARG_DIFF_WEIGHTS, wUser);
+    if (s->hasBias)
+      s->bwdWeights.output(DNNL_ARG_DIFF_BIAS, bUser);
+    s->bwdWeights.finish();
+    ctx->sites[site] = std::move(s);
+  });
+}
+
+void nnc_cpu_conv2d_fwd(nnc_ctx *ctx, int64_t site, const float *x, const float *w,
+                        const float *b, float *y) {
+  const char *fn = "nnc_cpu_conv2d_fwd";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<ConvSite>(ctx, fn, site)) {
+      if (s->hasBias)
+        runOrFail(ctx, fn, site, s->fwd, {x, w, b, y});
+      else
+        runOrFail(ctx, fn, site, s->fwd, {x, w, y});
+    }
+  });
+}
+
+void nnc_cpu_conv2d_bwd_data(nnc_ctx *ctx, int64_t site, const float *dy, const float *w,
+                             float *dx) {
+  const char *fn = "nnc_cpu_conv2d_bwd_data";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<ConvSite>(ctx, fn, site))
+      runOrFail(ctx, fn, site, s->bwdData, {dy, w, dx});
+  });
+}
+
+void nnc_cpu_conv2d_bwd_filter(nnc_ctx *ctx, int64_t site, const float *x, const float *dy,
+                               float *dw, float *db) {
+  const char *fn = "nnc_cpu_conv2d_bwd_filter";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<ConvSite>(ctx, fn, site)) {
+      if (s->hasBias)
+        runOrFail(ctx, fn, site, s->bwdWeights, {x, dy, dw, db});
+      else
+        runOrFail(ctx, fn, site, s->bwdWeights, {x, dy, dw});
+    }
+  });
+}
+
+// -------------------------------------------------------------- max_pool --
+
+void nnc_cpu_max_pool_init(nnc_ctx *ctx, int64_t site, int64_t n, int64_t c, int64_t h,
+                           int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t pt,
+                           int64_t pl, int64_t pb, int64_t pr) {
+  const char *fn = "nnc_cpu_max_pool_init";
+  guarded(ctx, fn, site, [&] {
+    Checker ck;
+    ck.atLeast({{"n", n}, {"c", c}, {"h", h}, {"w", w}, {"kh", kh}, {"kw", kw}, {"sh", sh},
+                {"sw", sw}},
+               1);
+    ck.atLeast({{"pt", pt}, {"pl", pl}, {"pb", pb}, {"pr", pr}}, 0);
+    ck.require(pt < kh && pl < kw, "top/left padding must be smaller than the kernel");
+    int64_t spanH = h + pt + pb - kh, spanW = w + pl + pr - kw;
+    ck.require(spanH >= 0 && spanW >= 0, "the kernel is larger than the padded input");
+    if (!ck.report(ctx, fn, site))
+      return;
+    int64_t oh = spanH / sh + 1, ow = spanW / sw + 1;
+    // Every window must start inside the input or the top/left padding, so
+    // that padded cells never win (Caffe's ceil rule drops the others).
+    ck.require((oh - 1) * sh < h + pt && (ow - 1) * sw < w + pl,
+               "the last window would lie entirely in the bottom/right padding");
+    if (!ck.report(ctx, fn, site))
+      return;
+
+    memory::dims xDims{n, c, h, w}, yDims{n, c, oh, ow};
+    memory::desc xUser = plain(xDims, tag::nchw), yUser = plain(yDims, tag::nchw);
+    memory::dims strides{sh, sw}, kernel{kh, kw}, padL{pt, pl}, padR{pb, pr};
+    auto attr = userScratchpad();
+    const dnnl::engine &eng = ctx->engine;
+
+    auto s = std::make_unique<PoolSite>();
+    using Fwd = dnnl::pooling_forward;
+    Fwd::primitive_desc fwdPd(Fwd::desc(prop_kind::forward_training, algorithm::pooling_max,
+                                        xUser, any(yDims), strides, kernel, padL, padR),
+                              attr, eng);
+    memory workspace(fwdPd.workspace_desc(), eng);
+    s->fwd = BoundPrimitive(fwdPd, eng);
+    s->fwd.input(DNNL_ARG_SRC, xUser);
+    s->fwd.output(DNNL_ARG_DST, yUser);
+    s->fwd.owned(DNNL_ARG_WORKSPACE, workspace);
+    s->fwd.finish();
+
+    using Bwd = dnnl::pooling_backward;
+    Bwd::primitive_desc bwdPd(
+        Bwd::desc(algorithm::pooling_max, any(xDims), any(yDims), strides, kernel, padL, padR),
+        attr, eng, fwdPd);
+    s->bwd = BoundPrimitive(bwdPd, eng);
+    s->bwd.input(DNNL_ARG_DIFF_DST, yUser);
+    s->bwd.output(DNNL_ARG_DIFF_SRC, xUser);
+    s->bwd.owned(DNNL_ARG_WORKSPACE, workspace);
+    s->bwd.finish();
+    ctx->sites[site] = std::move(s);
+  });
+}
+
+void nnc_cpu_max_pool_fwd(nnc_ctx *ctx, int64_t site, const float *x, float *y) {
+  const char *fn = "nnc_cpu_max_pool_fwd";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<PoolSite>(ctx, fn, site)) {
+      runOrFail(ctx, fn, site, s->fwd, {x, y});
+      s->haveForward = ctx->error.empty();
+    }
+  });
+}
+
+void nnc_cpu_max_pool_bwd(nnc_ctx *ctx, int64_t site, const float *dy, float *dx) {
+  const char *fn = "nnc_cpu_max_pool_bwd";
+  guarded(ctx, fn, site, [&] {
+    auto *s = findSite<PoolSite>(ctx, fn, site);
+    if (!s)
+      return;
+    if (!s->haveForward)
+      return fail(ctx, fn, site, "no forward result to go back through: call "
+                                 "nnc_cpu_max_pool_fwd on this site first");
+    runOrFail(ctx, fn, site, s->bwd, {dy, dx});
+  });
+}
+
+// ----------------------------------------------------------------- dense --
+
+void nnc_cpu_dense_init(nnc_ctx *ctx, int64_t site, int64_t n, int64_t in, int64_t out,
+                        int64_t has_bias) {
+  const char *fn = "nnc_cpu_dense_init";
+  guarded(ctx, fn, site, [&] {
+    Checker ck;
+    ck.atLeast({{"n", n}, {"in", in}, {"out", out}}, 1);
+    if (!ck.report(ctx, fn, site))
+      return;
+    memory::dims xDims{n, in}, wDims{out, in}, bDims{out}, yDims{n, out};
+    memory::desc xUser = plain(xDims, tag::nc), wUser = plain(wDims, tag::oi),
+                 bUser = plain(bDims, tag::x), yUser = plain(yDims, tag::nc);
+    memory::desc xAny = act(xDims, tag::nc), wAny = wei(wDims, tag::oi), bAny = any(bDims), yAny = act(yDims, tag::nc);
+    auto attr = userScratchpad();
+    const dnnl::engine &eng = ctx->engine;
+
+    auto s = std::make_unique<DenseSite>();
+    s->hasBias = has_bias != 0;
+    using Fwd = dnnl::inner_product_forward;
+    Fwd::primitive_desc fwdPd(s->hasBias
+                                  ? Fwd::desc(prop_kind::forward_training, xAny, wAny, bAny, yAny)
+                                  : Fwd::desc(prop_kind::forward_training, xAny, wAny, yAny),
+                              attr, eng);
+    s->fwd = BoundPrimitive(fwdPd, eng);
+    s->fwd.input(DNNL_ARG_SRC, xUser);
+    s->fwd.input(DNNL_ARG_WEIGHTS, wUser);
+    if (s->hasBias)
+      s->fwd.input(DNNL_ARG_BIAS, bUser);
+    s->fwd.output(DNNL_ARG_DST, yUser);
+    s->fwd.finish();
+
+    using Bwd = dnnl::inner_product_backward_data;
+    Bwd::primitive_desc bwdPd(Bwd::desc(xAny, wAny, yAny), attr, eng, fwdPd);
+    s->bwdData = BoundPrimitive(bwdPd, eng);
+    s->bwdData.input(DNNL_ARG_DIFF_DST, yUser);
+    s->bwdData.input(DNNL_ARG_WEIGHTS, wUser);
+    s->bwdData.output(DNNL_ARG_DIFF_SRC, xUser);
+    s->bwdData.finish();
+
+    using Bww = dnnl::inner_product_backward_weights;
+    Bww::primitive_desc bwwPd(s->hasBias ? Bww::desc(xAny, wAny, bAny, yAny)
+                                         : Bww::desc(xAny, wAny, yAny),
+                              attr, eng, fwdPd);
+    s->bwdWeights = BoundPrimitive(bwwPd, eng);
+    s->bwdWeights.input(DNNL_ARG_SRC, xUser);
+    s->bwdWeights.input(DNNL_ARG_DIFF_DST, yUser);
+    s->bwdWeights.output(DNNL_ARG_DIFF_WEIGHTS, wUser);
+    if (s->hasBias)
+      s->bwdWeights.output(DNNL_ARG_DIFF_BIAS, bUser);
+    s->bwdWeights.finish();
+    ctx->sites[site] = std::move(s);
+  });
+}
+
+void nnc_cpu_dense_fwd(nnc_ctx *ctx, int64_t site, const float *x, const float *w,
+                       const float *b, float *y) {
+  const char *fn = "nnc_cpu_dense_fwd";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<DenseSite>(ctx, fn, site)) {
+      if (s->hasBias)
+        runOrFail(ctx, fn, site, s->fwd, {x, w, b, y});
+      else
+        runOrFail(ctx, fn, site, s->fwd, {x, w, y});
+    }
+  });
+}
+
+void nnc_cpu_dense_bwd_data(nnc_ctx *ctx, int64_t site, const float *dy, const float *w,
+                            float *dx) {
+  const char *fn = "nnc_cpu_dense_bwd_data";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<DenseSite>(ctx, fn, site))
+      runOrFail(ctx, fn, site, s->bwdData, {dy, w, dx});
+  });
+}
+
+void nnc_cpu_dense_bwd_weights(nnc_ctx *ctx, int64_t site, const float *x, const float *dy,
+                               float *dw, float *db) {
+  const char *fn = "nnc_cpu_dense_bwd_weights";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<DenseSite>(ctx, fn, site)) {
+      if (s->hasBias)
+        runOrFail(ctx, fn, site, s->bwdWeights, {x, dy, dw, db});
+      else
+        runOrFail(ctx, fn, site, s->bwdWeights, {x, dy, dw});
+    }
+  });
+}
+
+} // extern "C"
