@@ -21,6 +21,14 @@ int64_t ManifestEntry::numel() const {
 
 JitModel::~JitModel() = default;
 
+MemRefDescriptor::MemRefDescriptor(void *data, const std::vector<int64_t> &shape) {
+  words_ = {(int64_t)(intptr_t)data, (int64_t)(intptr_t)data, 0};
+  words_.insert(words_.end(), shape.begin(), shape.end());
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
+  words_.insert(words_.end(), strides.begin(), strides.end());
+}
+
 void readManifest(mlir::ModuleOp module, JitModel &model) {
   if (auto a = module->getAttrOfType<mlir::IntegerAttr>("nn.state_bytes")) model.stateBytes = a.getInt();
   if (auto a = module->getAttrOfType<mlir::IntegerAttr>("nn.workspace_bytes")) model.workspaceBytes = a.getInt();

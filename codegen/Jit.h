@@ -41,6 +41,18 @@ private:
   std::unique_ptr<mlir::ExecutionEngine> engine_;
 };
 
+/// A memref descriptor of any rank, laid out as the c interface expects:
+/// base, aligned, offset, sizes[rank], strides[rank] (row-major, dense).
+class MemRefDescriptor {
+public:
+  MemRefDescriptor(void *data, const std::vector<int64_t> &shape);
+  /// What a c-interface function takes for a memref argument.
+  void *get() { return words_.data(); }
+
+private:
+  std::vector<int64_t> words_;
+};
+
 /// Reads nn.manifest and the arena sizes from a lowered module.
 void readManifest(mlir::ModuleOp module, JitModel &model);
 

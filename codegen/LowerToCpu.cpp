@@ -467,7 +467,7 @@ private:
     return success();
   }
 
-  /// Counts the examples whose label has fewer than top_k strictly larger logits.
+  /// Counts the examples whose label has fewer than top_k other logits at least as large.
   LogicalResult lowerAccuracy(nn::AccuracyOp a) {
     Location loc = a.getLoc();
     auto shape = a.getLogits().getType().getShape();
@@ -481,10 +481,14 @@ private:
       Value c0 = nb.create<arith::ConstantIndexOp>(l, 0), ck = nb.create<arith::ConstantIndexOp>(l, classes),
             c1 = nb.create<arith::ConstantIndexOp>(l, 1);
       auto count = nb.create<scf::ForOp>(l, c0, ck, c1, ValueRange{c0}, [&](OpBuilder &ib, Location il, Value k, ValueRange cnt) {
+        // Caffe's tie rule: other logits greater than or equal to the
+        // label's count against it (NaN too), so equal logits never score.
         Value xv = ib.create<memref::LoadOp>(il, x, ValueRange{n, k});
-        Value greater = ib.create<arith::CmpFOp>(il, arith::CmpFPredicate::OGT, xv, xl);
+        Value atLeast = ib.create<arith::CmpFOp>(il, arith::CmpFPredicate::UGE, xv, xl);
+        Value other = ib.create<arith::CmpIOp>(il, arith::CmpIPredicate::ne, k, label);
+        Value counts = ib.create<arith::AndIOp>(il, atLeast, other);
         Value inc = ib.create<arith::AddIOp>(il, cnt[0], ib.create<arith::ConstantIndexOp>(il, 1));
-        ib.create<scf::YieldOp>(il, ValueRange{ib.create<arith::SelectOp>(il, greater, inc, cnt[0])});
+        ib.create<scf::YieldOp>(il, ValueRange{ib.create<arith::SelectOp>(il, counts, inc, cnt[0])});
       });
       Value hit = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, count.getResult(0),
                                            nb.create<arith::ConstantIndexOp>(l, topK));

@@ -88,26 +88,6 @@ InitSpec initSpec(const std::string &s) {
   return InitSpec::constant(arg("value", 0));
 }
 
-uint64_t nameHash(const std::string &s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
-/// A memref descriptor of any rank, laid out as the c interface expects:
-/// base, aligned, offset, sizes[rank], strides[rank].
-struct Descriptor {
-  std::vector<int64_t> words;
-  Descriptor(void *data, const std::vector<int64_t> &shape) {
-    words = {(int64_t)(intptr_t)data, (int64_t)(intptr_t)data, 0};
-    words.insert(words.end(), shape.begin(), shape.end());
-    std::vector<int64_t> strides(shape.size(), 1);
-    for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
-    words.insert(words.end(), strides.begin(), strides.end());
-  }
-  void *ptr() { return words.data(); }
-};
-
 struct AlignedBuffer {
   void *p = nullptr;
   explicit AlignedBuffer(int64_t bytes) {
@@ -247,7 +227,7 @@ private:
       int64_t fanIn = 1, fanOut = e.shape.empty() ? 1 : e.shape[0];
       for (size_t i = 1; i < e.shape.size(); ++i) fanIn *= e.shape[i];
       for (size_t i = 2; i < e.shape.size(); ++i) fanOut *= e.shape[i];
-      initTensor(p, e.numel(), initSpec(e.init), fanIn, fanOut, seed(), nameHash(e.name));
+      initTensor(p, e.numel(), initSpec(e.init), fanIn, fanOut, seed(), stableHash(e.name));
     }
   }
 
@@ -275,12 +255,12 @@ private:
   bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr, float *metrics) {
     const Node &in = g_.nodes[g_.inputs[0].second];
     std::vector<int64_t> imageShape = {b, in.type.dims[1].value, in.type.dims[2].value, in.type.dims[3].value};
-    Descriptor state(state_->p, {model_->stateBytes}), ws(workspace_->p, {std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0)});
-    Descriptor img(images, imageShape), lab(labels, {b});
+    MemRefDescriptor state(state_->p, {model_->stateBytes}), ws(workspace_->p, {std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0)});
+    MemRefDescriptor img(images, imageShape), lab(labels, {b});
     float hyper[1] = {lr};
-    Descriptor hyp(hyper, {1}), met(metrics, {(int64_t)g_.outputs.size()});
+    MemRefDescriptor hyp(hyper, {1}), met(metrics, {(int64_t)g_.outputs.size()});
     void *ctx = rt_;
-    void *p[] = {state.ptr(), ws.ptr(), img.ptr(), lab.ptr(), hyp.ptr(), met.ptr()};
+    void *p[] = {state.get(), ws.get(), img.get(), lab.get(), hyp.get(), met.get()};
     std::vector<void *> args = {&ctx, &p[0], &p[1], &p[2], &p[3]};
     if (std::string(fn) == "train_step") args.push_back(&p[4]);
     args.push_back(&p[5]);

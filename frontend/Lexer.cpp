@@ -85,6 +85,7 @@ public:
       out_.tokens.push_back(Token{Tok::Eof, range(0, 0), {}});
       return std::move(out_);
     }
+    if (src_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3; // a UTF-8 byte-order mark is ignored
     while (pos_ < src_.size()) {
       char c = src_[pos_];
       if (c == ' ' || c == '\t' || c == '\r') { ++pos_; continue; }
@@ -161,6 +162,13 @@ private:
     }
     pos_ = end + 2;
     out_.comments.push_back({range(b, pos_), std::string_view(src_).substr(b, pos_ - b)});
+    // A comment that spans lines ends the line it starts on.
+    if (src_.find('\n', b) < pos_) {
+      bool significant = brackets_.empty() || brackets_.back() == '{';
+      if (significant && !out_.tokens.empty() && out_.tokens.back().kind != Tok::Newline)
+        out_.tokens.push_back(Token{Tok::Newline, range(b, b), std::string_view(src_).substr(b, 0), false});
+      atLineStart_ = true;
+    }
   }
 
   void ident() {

@@ -719,7 +719,7 @@ private:
   ExprPtr parseRepeat() {
     SourceRange b = advance().range;
     auto r = std::make_unique<RepeatExpr>(b);
-    r->count = parseAdditive();
+    r->count = parsePipe();
     if (!r->count) return nullptr;
     if (consume(Tok::KwAs)) {
       if (!at(Tok::Ident)) {
@@ -740,7 +740,7 @@ private:
     r->accName = std::string(acc.text);
     r->accRange = acc.range;
     if (!expect(Tok::Equal, "after the repeat variable")) return nullptr;
-    r->init = parseAdditive();
+    r->init = parsePipe();
     if (!r->init) return nullptr;
     if (!parseBody(r->body, BodyKind::Repeat)) return nullptr;
     r->range = rangeFrom(b);

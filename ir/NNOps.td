@@ -92,7 +92,7 @@ def NN_ReluOp : NN_ForwardOp<"relu"> {
   let summary = "max(x, 0)";
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
 }
 
@@ -110,14 +110,18 @@ def NN_SoftmaxCrossEntropyOp : NN_ForwardOp<"softmax_cross_entropy"> {
   }];
   let arguments = (ins AnyRankedTensor:$logits, AnyRankedTensor:$labels);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)";
 }
 
 def NN_AccuracyOp : NN_ForwardOp<"accuracy"> {
   let summary = "Fraction of examples whose label is among the top_k logits";
+  let description = [{
+    Caffe's rule: an example counts when fewer than `top_k` other logits are
+    greater than or equal to its label's logit, so ties count against it.
+  }];
   let arguments = (ins AnyRankedTensor:$logits, AnyRankedTensor:$labels, I64Attr:$top_k);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)";
 }
 
 class NN_BroadcastOp<string mnemonic, string what> : NN_ForwardOp<mnemonic> {
@@ -133,7 +137,7 @@ def NN_ScaleOp : NN_ForwardOp<"scale"> {
   let summary = "x * factor";
   let arguments = (ins AnyRankedTensor:$input, F64Attr:$factor);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
 }
 

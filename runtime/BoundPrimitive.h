@@ -3,8 +3,9 @@
 // Built once by a site's init: the primitive, the memory objects for the
 // caller's plain-layout buffers, and, where the primitive chose another
 // layout, a buffer in that layout plus the cached reorder into or out of it.
-// A call only swaps in the caller's pointers and executes through the C API,
-// so it allocates nothing.
+// A call only swaps in the caller's pointers and executes through the C API:
+// it allocates no buffers (oneDNN still builds a small argument map inside
+// each execute).
 //
 //===----------------------------------------------------------------------===//
 #pragma once

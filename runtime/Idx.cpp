@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstring>
 
@@ -94,6 +93,8 @@ public:
       return {};
     if (code == Z_BUF_ERROR)
       return "the gzip stream ends early (unexpected end of file)";
+    if (code == Z_ERRNO)
+      return std::string("a read error (") + std::strerror(errno) + ")";
     std::string m = msg ? msg : "unknown zlib error";
     if (m.rfind(path_ + ": ", 0) == 0) // zlib prefixes the path
       m = m.substr(path_.size() + 2);

@@ -191,10 +191,12 @@ Safe windowExtent(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
   Safe out = span / s + 1;
   if (ceil && span % s != 0) {
     out = out + 1;
-    // Caffe: drop a last window that would start inside the padding. An
-    // overflowing start is certainly past the input.
+    // Drop a last window that would start past the input (in the right
+    // padding or beyond), as PyTorch does; Caffe checks this only when p > 0
+    // and would keep windows lying wholly outside the input. An overflowing
+    // start is certainly past the input.
     Safe start = (out - 1) * s;
-    if (p > 0 && (start.bad || start.v >= in + p))
+    if (start.bad || start.v >= in + p)
       out = out - 1;
   }
   return out;

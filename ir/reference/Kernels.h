@@ -38,11 +38,13 @@
 //   "output size is too small" error; Caffe would silently make 0).
 // * Pooling output extent, ceil mode: Ho = ceil((H + 2p - k)/s) + 1, then
 //   Ho-- if (Ho-1)*s >= H + p. Caffe applies that decrement only when p > 0;
-//   PyTorch 1.13 (`if (ceil_mode)` in Pool.h) applies it always. We follow
-//   PyTorch. The two differ only when p == 0 and s > k, where Caffe's last
-//   window lies entirely outside the input (its max pool emits -FLT_MAX and
-//   its average pool a negative divisor), so PyTorch's rule is the only sane
-//   one. Floor mode: Ho = floor((H + 2p - k)/s) + 1 (same in both).
+//   PyTorch applies it whenever ceil_mode is set (since 1.8, pytorch/pytorch
+//   PR 46558 fixing issue 45357; so in 1.13). We follow PyTorch. The two
+//   differ only when p == 0 and s > k, where Caffe's last window lies
+//   entirely outside the input (its max pool emits -FLT_MAX and its average
+//   pool divides by a non-positive count). Example: H = 5, k = 1, s = 3:
+//   PyTorch 2, Caffe 3. Floor mode: Ho = floor((H + 2p - k)/s) + 1 (same in
+//   both).
 // * Pooling padding: we require 0 <= p < k (Caffe's check); it guarantees
 //   every window holds at least one real cell. PyTorch is stricter
 //   (p <= k/2); golden tests against PyTorch must respect that.
@@ -73,7 +75,7 @@
 // * Softmax cross-entropy: mean over N (Caffe's default VALID normalization
 //   with no ignore_label == PyTorch reduction='mean' without weights).
 // * Accuracy tie rule: see AccuracyTies below (default is the rule the nnc
-//   spec states, "strictly greater"; real Caffe uses "greater or equal").
+//   generated code uses, Caffe's "greater or equal": ties count against).
 // * Dropout: inverted dropout, y = x * mask / (1 - rate), in both. mask is
 //   expected to hold 0/1 (not checked). rate must be in [0, 1]; rate == 1
 //   gives all zeros (PyTorch's special case).
@@ -387,13 +389,13 @@ enum class AccuracyTies {
 template <typename T>
 Tensor<T> accuracy(const Tensor<T> &logits, const std::vector<int64_t> &labels,
                    int64_t topK,
-                   AccuracyTies ties = AccuracyTies::StrictlyGreater,
+                   AccuracyTies ties = AccuracyTies::CaffeGreaterOrEqual,
                    std::string *error = nullptr);
 
 // ------------------------------------------------------------ normalizers
-/// Caffe LRN across channels (see conventions). size odd >= 1, k > 0 or
-/// alpha/beta such that the base stays positive is the caller's business:
-/// a non-positive base raised to -beta gives inf/NaN, never a crash.
+/// Caffe LRN across channels (see conventions). x rank >= 2, channels on
+/// dim 1; size must be odd and >= 1. alpha, beta, k are not checked: a
+/// non-positive base k + alpha/size*sum gives inf/NaN, never a crash.
 struct LrnAttrs {
   int64_t size = 5;
   double alpha = 1e-4, beta = 0.75, k = 1.0;

@@ -297,15 +297,15 @@ TEST(AccuracyForward, TieRules) {
                                       5, 1, 0,  //
                                       0, 1, 2});
   std::vector<int64_t> labels{1, 0, 0, 0};
-  // Strictly greater (default): rows 0-2 have no strictly greater logit.
-  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 1).item(), 0.75);
-  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 2).item(), 0.75);
+  // Caffe (the default: >= counts against): row 0 has one tie, row 1 two.
+  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 1).item(), 0.25);
+  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 2).item(), 0.5);
   EXPECT_DOUBLE_EQ(accuracy(logits, labels, 3).item(), 1.0);
-  // Caffe (>= counts against): row 0 has one tie, row 1 two.
-  auto caffe = AccuracyTies::CaffeGreaterOrEqual;
-  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 1, caffe).item(), 0.25);
-  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 2, caffe).item(), 0.5);
-  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 3, caffe).item(), 1.0);
+  // Strictly greater: rows 0-2 have no strictly greater logit.
+  auto strict = AccuracyTies::StrictlyGreater;
+  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 1, strict).item(), 0.75);
+  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 2, strict).item(), 0.75);
+  EXPECT_DOUBLE_EQ(accuracy(logits, labels, 3, strict).item(), 1.0);
 }
 
 TEST(LrnForward, CaffeWindowAndAlphaOverSize) {

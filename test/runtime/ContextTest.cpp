@@ -25,19 +25,19 @@ TEST(Context, EveryEntryPointReportsAnUnknownSite) {
     EXPECT_EQ(errorOf(ctx.get()), std::string(name) + " (site 9): unknown site (its init was "
                                                       "not called)");
   };
-  check([](nnc_ctx *c) { float v[4]; nnc_cpu_conv2d_fwd(c, 9, v, v, v, v); },
+  check([](nnc_ctx *c) { float v[4] = {}; nnc_cpu_conv2d_fwd(c, 9, v, v, v, v); },
         "nnc_cpu_conv2d_fwd");
-  check([](nnc_ctx *c) { float v[4]; nnc_cpu_conv2d_bwd_filter(c, 9, v, v, v, v); },
+  check([](nnc_ctx *c) { float v[4] = {}; nnc_cpu_conv2d_bwd_filter(c, 9, v, v, v, v); },
         "nnc_cpu_conv2d_bwd_filter");
-  check([](nnc_ctx *c) { float v[4]; nnc_cpu_max_pool_fwd(c, 9, v, v); },
+  check([](nnc_ctx *c) { float v[4] = {}; nnc_cpu_max_pool_fwd(c, 9, v, v); },
         "nnc_cpu_max_pool_fwd");
-  check([](nnc_ctx *c) { float v[4]; nnc_cpu_max_pool_bwd(c, 9, v, v); },
+  check([](nnc_ctx *c) { float v[4] = {}; nnc_cpu_max_pool_bwd(c, 9, v, v); },
         "nnc_cpu_max_pool_bwd");
-  check([](nnc_ctx *c) { float v[4]; nnc_cpu_dense_fwd(c, 9, v, v, v, v); },
+  check([](nnc_ctx *c) { float v[4] = {}; nnc_cpu_dense_fwd(c, 9, v, v, v, v); },
         "nnc_cpu_dense_fwd");
-  check([](nnc_ctx *c) { float v[4]; nnc_cpu_dense_bwd_data(c, 9, v, v, v); },
+  check([](nnc_ctx *c) { float v[4] = {}; nnc_cpu_dense_bwd_data(c, 9, v, v, v); },
         "nnc_cpu_dense_bwd_data");
-  check([](nnc_ctx *c) { float v[4]; nnc_cpu_dense_bwd_weights(c, 9, v, v, v, v); },
+  check([](nnc_ctx *c) { float v[4] = {}; nnc_cpu_dense_bwd_weights(c, 9, v, v, v, v); },
         "nnc_cpu_dense_bwd_weights");
 }
 
@@ -106,8 +106,9 @@ TEST(ParallelFor, StaticContiguousChunksCoverTheRangeOnce) {
       }
       EXPECT_EQ(next, n) << "threads " << threads;
       EXPECT_LE(int64_t(ranges.size()), std::min<int64_t>(threads, n));
-      if (n > 0)
+      if (n > 0) {
         EXPECT_LE(largest - smallest, 1) << "chunks are equal";
+      }
       EXPECT_EQ(ranges, chunksOf(ctx.get(), n)) << "deterministic";
     }
   }

@@ -140,7 +140,8 @@ TEST_F(IdxTest, ShortHeader) {
   Bytes b;
   put32(b, 0x00000803);
   put32(b, 2);
-  EXPECT_HAS(imagesError(writeRaw("h", b)), "too short for an IDX header: expected 12 bytes, got 4");
+  EXPECT_HAS(imagesError(writeRaw("h", b)),
+             "too short for an IDX header: expected 12 bytes, got 4");
 }
 
 TEST_F(IdxTest, Truncated) {

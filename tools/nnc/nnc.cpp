@@ -61,6 +61,8 @@ cl::opt<std::string> kStage("stage",
                             cl::init("nn"), cl::sub(kCompile), cl::cat(kCategory));
 cl::opt<int64_t> kBatch("batch", cl::desc("Static batch size from --stage=lowered on (default: the solver's)"),
                         cl::init(0), cl::sub(kCompile), cl::cat(kCategory));
+cl::opt<bool> kLocations("locations", cl::desc("Print each op's location in the .nn source"),
+                          cl::sub(kCompile), cl::cat(kCategory));
 cl::opt<std::string> kOutput("o", cl::desc("Write the output to a file"), cl::value_desc("file"),
                              cl::sub(kCompile), cl::cat(kCategory));
 
@@ -264,7 +266,9 @@ int runCompile(const char *argv0) {
         if (!llvmModule) status = 1;
         else llvmModule->print(file, nullptr);
       } else {
-        module->print(file);
+        mlir::OpPrintingFlags flags;
+        if (kLocations) flags.enableDebugInfo(true, /*prettyForm=*/false).useLocalScope();
+        module->print(file, flags);
       }
     }
   }

@@ -1,0 +1,181 @@
+//===- Evaluator.cpp - The reference evaluator of the nn dialect ----------===//
+#include "ir/Evaluator.h"
+
+#include "ir/NNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace nnc {
+
+namespace {
+
+template <typename T> class Interpreter {
+public:
+  bool run(func::FuncOp f, const std::vector<ref::Tensor<T>> &args, std::vector<ref::Tensor<T>> &results,
+           std::string &error) {
+    Block &body = f.getBody().front();
+    if (args.size() != body.getNumArguments()) {
+      error = "expected " + std::to_string(body.getNumArguments()) + " arguments, got " + std::to_string(args.size());
+      return false;
+    }
+    for (auto [a, t] : llvm::zip(body.getArguments(), args)) values_[a] = t;
+    for (Operation &op : body) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        for (Value v : ret.getOperands()) results.push_back(values_.lookup(v));
+        return true;
+      }
+      std::string err;
+      if (!step(&op, err)) {
+        llvm::raw_string_ostream os(error);
+        os << op.getName() << " at " << op.getLoc() << ": " << (err.empty() ? "not supported by the evaluator" : err);
+        return false;
+      }
+    }
+    error = "function without return";
+    return false;
+  }
+
+private:
+  const ref::Tensor<T> &in(Value v) { return values_[v]; }
+  std::vector<int64_t> labels(Value v) {
+    std::vector<int64_t> l;
+    for (T x : values_[v].data) l.push_back((int64_t)x);
+    return l;
+  }
+  static std::vector<int64_t> shapeOf(Value v) {
+    auto s = cast<RankedTensorType>(v.getType()).getShape();
+    return {s.begin(), s.end()};
+  }
+  bool set(Value v, ref::Tensor<T> t, const std::string &err) {
+    values_[v] = std::move(t);
+    return err.empty();
+  }
+  static ref::Conv2dAttrs convAttrs(ArrayRef<int64_t> stride, ArrayRef<int64_t> pad, ArrayRef<int64_t> dil,
+                                    int64_t groups) {
+    ref::Conv2dAttrs a;
+    a.sh = stride[0], a.sw = stride[1], a.ph = pad[0], a.pw = pad[1], a.dh = dil[0], a.dw = dil[1];
+    a.groups = groups;
+    return a;
+  }
+  static ref::PoolAttrs poolAttrs(ArrayRef<int64_t> k, ArrayRef<int64_t> s, ArrayRef<int64_t> p, bool ceil) {
+    ref::PoolAttrs a;
+    a.kh = k[0], a.kw = k[1], a.sh = s[0], a.sw = s[1], a.ph = p[0], a.pw = p[1], a.ceil = ceil;
+    return a;
+  }
+
+  bool step(Operation *op, std::string &e) {
+    return llvm::TypeSwitch<Operation *, bool>(op)
+        .template Case<nn::Conv2dOp>([&](auto c) {
+          const ref::Tensor<T> *b = c.getBias() ? &in(c.getBias()) : nullptr;
+          return set(c.getResult(), ref::conv2d(in(c.getInput()), in(c.getWeight()), b,
+                     convAttrs(c.getStride(), c.getPad(), c.getDilation(), c.getGroups()), &e), e);
+        })
+        .template Case<nn::Conv2dBackwardDataOp>([&](auto c) {
+          return set(c.getResult(), ref::conv2dBackwardData(in(c.getGrad()), in(c.getWeight()), shapeOf(c.getResult()),
+                     convAttrs(c.getStride(), c.getPad(), c.getDilation(), c.getGroups()), &e), e);
+        })
+        .template Case<nn::Conv2dBackwardFilterOp>([&](auto c) {
+          if (!set(c.getWeightGrad(), ref::conv2dBackwardFilter(in(c.getInput()), in(c.getGrad()), shapeOf(c.getWeightGrad()),
+                   convAttrs(c.getStride(), c.getPad(), c.getDilation(), c.getGroups()), &e), e))
+            return false;
+          return !c.getBiasGrad() || set(c.getBiasGrad(), ref::biasBackward(in(c.getGrad()), &e), e);
+        })
+        .template Case<nn::MaxPoolOp>([&](auto p) {
+          return set(p.getResult(), ref::maxPool(in(p.getInput()), poolAttrs(p.getKernel(), p.getStride(), p.getPad(), p.getCeil()), &e), e);
+        })
+        .template Case<nn::MaxPoolBackwardOp>([&](auto p) {
+          return set(p.getResult(), ref::maxPoolBackward(in(p.getInput()), in(p.getGrad()),
+                     poolAttrs(p.getKernel(), p.getStride(), p.getPad(), p.getCeil()), &e), e);
+        })
+        .template Case<nn::DenseOp>([&](auto d) {
+          const ref::Tensor<T> *b = d.getBias() ? &in(d.getBias()) : nullptr;
+          return set(d.getResult(), ref::dense(in(d.getInput()), in(d.getWeight()), b, &e), e);
+        })
+        .template Case<nn::DenseBackwardDataOp>([&](auto d) {
+          return set(d.getResult(), ref::denseBackwardData(in(d.getGrad()), in(d.getWeight()), &e), e);
+        })
+        .template Case<nn::DenseBackwardWeightsOp>([&](auto d) {
+          if (!set(d.getWeightGrad(), ref::denseBackwardWeights(in(d.getInput()), in(d.getGrad()), &e), e)) return false;
+          return !d.getBiasGrad() || set(d.getBiasGrad(), ref::biasBackward(in(d.getGrad()), &e), e);
+        })
+        .template Case<nn::ReluOp>([&](auto r) { return set(r.getResult(), ref::relu(in(r.getInput()), &e), e); })
+        .template Case<nn::ReluBackwardOp>([&](auto r) {
+          return set(r.getResult(), ref::reluBackward(in(r.getInput()), in(r.getGrad()), &e), e);
+        })
+        .template Case<nn::FlattenOp, nn::ReshapeOp>([&](auto r) {
+          return set(r.getResult(), ref::reshape(in(r.getInput()), shapeOf(r.getResult()), &e), e);
+        })
+        .template Case<nn::ScaleOp>([&](auto s) {
+          return set(s.getResult(), ref::scale(in(s.getInput()), s.getFactor().convertToDouble(), &e), e);
+        })
+        .template Case<nn::AddOp>([&](auto a) { return set(a.getResult(), ref::add(in(a.getLhs()), in(a.getRhs()), &e), e); })
+        .template Case<nn::MulOp>([&](auto a) { return set(a.getResult(), ref::mul(in(a.getLhs()), in(a.getRhs()), &e), e); })
+        .template Case<nn::ReduceToOp>([&](auto r) {
+          return set(r.getResult(), ref::reduceToShape(in(r.getInput()), shapeOf(r.getResult()), &e), e);
+        })
+        .template Case<nn::SoftmaxCrossEntropyOp>([&](auto s) {
+          return set(s.getResult(), ref::softmaxCrossEntropy(in(s.getLogits()), labels(s.getLabels()), &e), e);
+        })
+        .template Case<nn::SoftmaxCrossEntropyBackwardOp>([&](auto s) {
+          return set(s.getResult(), ref::softmaxCrossEntropyBackward(in(s.getLogits()), labels(s.getLabels()),
+                     in(s.getGrad()).item(), &e), e);
+        })
+        .template Case<nn::AccuracyOp>([&](auto a) {
+          return set(a.getResult(), ref::accuracy(in(a.getLogits()), labels(a.getLabels()), (int64_t)a.getTopK(),
+                     ref::AccuracyTies::CaffeGreaterOrEqual, &e), e);
+        })
+        .template Case<nn::SgdUpdateOp>([&](auto s) {
+          double lr = in(s.getLr()).item() * s.getLrMult().convertToDouble();
+          double wd = s.getWeightDecay().convertToDouble() * s.getDecayMult().convertToDouble();
+          double m = s.getMomentum().convertToDouble();
+          ref::Tensor<T> w = in(s.getParam()), v = in(s.getVelocity());
+          const ref::Tensor<T> &g = in(s.getGrad());
+          for (size_t i = 0; i < w.data.size(); ++i) {
+            double step = lr * (g.data[i] + wd * w.data[i]);
+            v.data[i] = (T)(m * v.data[i] + step);
+            w.data[i] = (T)(w.data[i] - (s.getNesterov() ? m * v.data[i] + step : v.data[i]));
+          }
+          values_[s.getNewParam()] = w;
+          values_[s.getNewVelocity()] = v;
+          return true;
+        })
+        .template Case<arith::ConstantOp>([&](auto c) {
+          auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+          if (!dense || !dense.isSplat()) return false;
+          ref::Tensor<T> t;
+          t.shape = shapeOf(c.getResult());
+          int64_t n = 1;
+          for (int64_t d : t.shape) n *= d;
+          double v = dense.getElementType().isIntOrIndex()
+                         ? (double)dense.template getSplatValue<APInt>().getSExtValue()
+                         : dense.template getSplatValue<APFloat>().convertToDouble();
+          t.data.assign(n, (T)v);
+          values_[c.getResult()] = t;
+          return true;
+        })
+        .Default([&](Operation *) { return false; });
+  }
+
+  llvm::DenseMap<Value, ref::Tensor<T>> values_;
+};
+
+} // namespace
+
+template <typename T>
+bool evaluate(func::FuncOp f, const std::vector<ref::Tensor<T>> &args, std::vector<ref::Tensor<T>> &results,
+              std::string &error) {
+  return Interpreter<T>().run(f, args, results, error);
+}
+
+template bool evaluate<float>(func::FuncOp, const std::vector<ref::Tensor<float>> &,
+                              std::vector<ref::Tensor<float>> &, std::string &);
+template bool evaluate<double>(func::FuncOp, const std::vector<ref::Tensor<double>> &,
+                               std::vector<ref::Tensor<double>> &, std::string &);
+
+} // namespace nnc
