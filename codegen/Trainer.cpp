@@ -109,11 +109,11 @@ public:
   }
 
   bool run(TrainResult &result) {
-    if (!checkAndLoad()) return false;
+    if (!p_.solver.present) return fail(fmt::format("'{}' has no solver section; nnc train needs one", file_));
     batch_ = p_.solver.batch;
     auto t0 = std::chrono::steady_clock::now();
-    model_ = compile(batch_, true);
-    if (!model_) return false;
+    model_ = compile(batch_, true); // before the data: a model that cannot compile needs none
+    if (!model_ || !checkAndLoad()) return false;
     int64_t tail = test_ ? test_->examples() % batch_ : 0;
     if (tail) {
       tailModel_ = compile(tail, false);
@@ -123,15 +123,18 @@ public:
     out_ << fmt::format("compiled {} ({} parameters) in {:.2f}s; batch {}, {} threads\n", g_.name,
                         g_.parameterCount(), compileSeconds, batch_, o_.threads ? o_.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
 
+    // Each compiled model numbers its library sites from 0: one context each.
     rt_ = nnc_ctx_create(o_.threads);
+    rtTail_ = tailModel_ ? nnc_ctx_create(o_.threads) : nullptr;
     state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
     int64_t ws = model_->workspaceBytes;
     if (tailModel_) ws = std::max(ws, tailModel_->workspaceBytes);
     workspace_ = std::make_unique<AlignedBuffer>(ws);
     initState();
     if (getenv("NNC_DEBUG_STATE")) dumpState("init");
-    bool ok = callInit(*model_) && (!tailModel_ || callInit(*tailModel_)) && loop(result);
+    bool ok = callInit(*model_, rt_) && (!tailModel_ || callInit(*tailModel_, rtTail_)) && loop(result);
     nnc_ctx_destroy(rt_);
+    if (rtTail_) nnc_ctx_destroy(rtTail_);
     return ok;
   }
 
@@ -239,15 +242,15 @@ private:
     }
   }
 
-  bool callInit(JitModel &m) {
-    void *ctx = rt_;
+  bool callInit(JitModel &m, nnc_ctx *rt) {
+    void *ctx = rt;
     std::string error;
     if (!m.call("init", {&ctx}, error)) return fail(error);
-    return runtimeOk();
+    return runtimeOk(rt);
   }
 
-  bool runtimeOk() {
-    if (const char *e = nnc_ctx_error(rt_)) return fail(std::string("runtime: ") + e);
+  bool runtimeOk(nnc_ctx *rt) {
+    if (const char *e = nnc_ctx_error(rt)) return fail(std::string("runtime: ") + e);
     return true;
   }
 
@@ -259,14 +262,15 @@ private:
     MemRefDescriptor img(images, imageShape), lab(labels, {b});
     float hyper[1] = {lr};
     MemRefDescriptor hyp(hyper, {1}), met(metrics, {(int64_t)g_.outputs.size()});
-    void *ctx = rt_;
+    nnc_ctx *rt = &m == model_.get() ? rt_ : rtTail_;
+    void *ctx = rt;
     void *p[] = {state.get(), ws.get(), img.get(), lab.get(), hyp.get(), met.get()};
     std::vector<void *> args = {&ctx, &p[0], &p[1], &p[2], &p[3]};
     if (std::string(fn) == "train_step") args.push_back(&p[4]);
     args.push_back(&p[5]);
     std::string error;
     if (!m.call(fn, args, error)) return fail(error);
-    return runtimeOk();
+    return runtimeOk(rt);
   }
 
   int outputIndex(const std::string &name) const {
@@ -370,7 +374,7 @@ private:
   std::unique_ptr<Batcher> train_, test_;
   std::unique_ptr<JitModel> model_, tailModel_;
   int64_t batch_ = 64;
-  nnc_ctx *rt_ = nullptr;
+  nnc_ctx *rt_ = nullptr, *rtTail_ = nullptr;
   std::unique_ptr<AlignedBuffer> state_, workspace_;
 };
 

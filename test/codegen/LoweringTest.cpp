@@ -202,7 +202,7 @@ TEST(Lowering, LeNetShapes) {
   ip1 = relu(dense(flatten(pool2), out=500))
   ip2 = dense(ip1, out=10)
   output loss = softmax_cross_entropy(ip2, label)
-  output accuracy = accuracy(ip2, label))", 8, 10);
+  output accuracy = accuracy(ip2, label))", 16, 10);
 }
 
 } // namespace
