@@ -5,11 +5,15 @@
 #include "codegen/Jit.h"
 #include "frontend/emit/DiagnosticBridge.h"
 #include "frontend/emit/Emitter.h"
+#include "ir/Evaluator.h"
+#include "ir/NNOps.h"
+#include "passes/Passes.h"
 #include "tools/RegisterNNC.h"
 
 #include "runtime/Host.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <chrono>
 #include <cmath>
@@ -138,7 +142,77 @@ public:
     return ok;
   }
 
+  /// One forward pass over the first `examples` examples (nnc run).
+  bool runOnce(int64_t examples, bool interp) {
+    if (!p_.data.present) return fail(fmt::format("'{}' has no data section; nnc run needs one", file_));
+    if (g_.inputs.size() != 2)
+      return fail(fmt::format("nnc run feeds an image input and a label input; network '{}' has {} inputs",
+                              g_.name, g_.inputs.size()), g_.loc);
+    const Value &split = p_.data.test.kind == Value::Kind::Pipeline ? p_.data.test : p_.data.train;
+    batch_ = examples;
+    if (!loadSplit(split, examples, false, test_, "evaluation")) return false;
+    int64_t b = std::min(examples, test_->examples());
+    batch_ = b;
+    std::vector<float> images(b * test_->rows() * test_->cols());
+    std::vector<int32_t> labels(b);
+    test_->startEpoch(0);
+    test_->next(images.data(), labels.data());
+    std::vector<double> outputs;
+    if (interp ? !interpret(b, images, labels, outputs) : !jit(b, images, labels, outputs)) return false;
+    for (size_t i = 0; i < g_.outputs.size(); ++i)
+      if (g_.nodes[g_.outputs[i].second].type.rank() == 0)
+        out_ << fmt::format("{} {:.6f}\n", g_.outputs[i].first, outputs[i]);
+    out_ << fmt::format("({} examples, initial parameters, {})\n", b,
+                        interp ? "reference evaluator in double" : "compiled code");
+    return true;
+  }
+
 private:
+  bool jit(int64_t b, std::vector<float> &images, std::vector<int32_t> &labels, std::vector<double> &outputs) {
+    model_ = compile(b, false);
+    if (!model_) return false;
+    rt_ = nnc_ctx_create(o_.threads);
+    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
+    workspace_ = std::make_unique<AlignedBuffer>(model_->workspaceBytes);
+    initState();
+    std::vector<float> metrics(g_.outputs.size());
+    bool ok = callInit(*model_, rt_) && step(*model_, "eval_step", b, images.data(), labels.data(), 0, metrics.data());
+    nnc_ctx_destroy(rt_);
+    outputs.assign(metrics.begin(), metrics.end());
+    return ok;
+  }
+
+  bool interpret(int64_t b, std::vector<float> &images, std::vector<int32_t> &labels, std::vector<double> &outputs) {
+    DiagnosticBridge bridge(ctx_, diags_);
+    mlir::OwningOpRef<mlir::ModuleOp> module = emitModule(ctx_, g_, p_.solver, diags_);
+    if (!module) return false;
+    mlir::PassManager pm(&ctx_);
+    pm.addPass(createNNSpecializeBatch(NNSpecializeBatchOptions{b}));
+    if (mlir::failed(pm.run(*module))) return fail("batch specialization failed");
+    auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
+    std::vector<ref::Tensor<double>> args(2);
+    const Node &in = g_.nodes[g_.inputs[0].second];
+    args[0].shape = {b, in.type.dims[1].value, in.type.dims[2].value, in.type.dims[3].value};
+    args[0].data.assign(images.begin(), images.end());
+    args[1].shape = {b};
+    args[1].data.assign(labels.begin(), labels.end());
+    for (nn::ParameterOp p : module->getOps<nn::ParameterOp>()) {
+      ManifestEntry e;
+      e.name = p.getSymName().str();
+      e.init = p.getInit().str();
+      auto shape = mlir::cast<mlir::RankedTensorType>(p.getType()).getShape();
+      e.shape.assign(shape.begin(), shape.end());
+      std::vector<float> values(e.numel());
+      initEntry(e, values.data());
+      args.push_back({e.shape, std::vector<double>(values.begin(), values.end())});
+    }
+    std::vector<ref::Tensor<double>> results;
+    std::string error;
+    if (!::nnc::evaluate(forward, args, results, error)) return fail("reference evaluator: " + error);
+    for (const auto &r : results) outputs.push_back(r.item());
+    return true;
+  }
+
   bool fail(const std::string &msg, SourceRange at = {}) {
     diags_.report(Diag::CompileError, at, msg);
     return false;
@@ -149,7 +223,7 @@ private:
     const Value &src = pipeline.elems[0];
     if (src.str != "idx") return fail(fmt::format("data source '{}' is not supported by nnc train yet; use idx(...)", src.str), p_.data.loc);
     BatcherOptions bo;
-    bo.batchSize = p_.solver.batch;
+    bo.batchSize = batch_;
     bo.shuffle = false;
     bo.seed = seed();
     bo.dropLast = false;
@@ -223,15 +297,16 @@ private:
     return model;
   }
 
+  /// Parameters are keyed by seed and name: the same values on every machine.
+  void initEntry(const ManifestEntry &e, float *p) const {
+    int64_t fanIn = 1, fanOut = e.shape.empty() ? 1 : e.shape[0];
+    for (size_t i = 1; i < e.shape.size(); ++i) fanIn *= e.shape[i];
+    for (size_t i = 2; i < e.shape.size(); ++i) fanOut *= e.shape[i];
+    initTensor(p, e.numel(), initSpec(e.init), fanIn, fanOut, seed(), stableHash(e.name));
+  }
+
   void initState() {
-    char *base = (char *)state_->p;
-    for (const ManifestEntry &e : model_->manifest) {
-      float *p = (float *)(base + e.offset);
-      int64_t fanIn = 1, fanOut = e.shape.empty() ? 1 : e.shape[0];
-      for (size_t i = 1; i < e.shape.size(); ++i) fanIn *= e.shape[i];
-      for (size_t i = 2; i < e.shape.size(); ++i) fanOut *= e.shape[i];
-      initTensor(p, e.numel(), initSpec(e.init), fanIn, fanOut, seed(), stableHash(e.name));
-    }
+    for (const ManifestEntry &e : model_->manifest) initEntry(e, (float *)((char *)state_->p + e.offset));
   }
 
   void dumpState(const char *when) {
@@ -387,6 +462,15 @@ bool train(const std::string &file, const Program &program, DiagnosticEngine &di
     return false;
   }
   return Session(file, program, diags, options, out).run(result);
+}
+
+bool runOnce(const std::string &file, const Program &program, DiagnosticEngine &diags,
+             const TrainOptions &options, int64_t examples, bool interp, std::ostream &out) {
+  if (program.networks.size() != 1) {
+    diags.report(Diag::NoNetwork, {}, fmt::format("nnc run needs exactly one network in '{}'", file));
+    return false;
+  }
+  return Session(file, program, diags, options, out).runOnce(examples, interp);
 }
 
 } // namespace nnc

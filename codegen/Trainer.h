@@ -29,6 +29,13 @@ struct TrainResult {
 bool train(const std::string &file, const Program &program, DiagnosticEngine &diags,
            const TrainOptions &options, std::ostream &out, TrainResult &result);
 
+/// Evaluates the network once, with freshly initialized parameters, on the
+/// first `examples` examples of the test data (the training data without a
+/// test split), through the JIT or the reference evaluator in double, and
+/// prints every scalar output.
+bool runOnce(const std::string &file, const Program &program, DiagnosticEngine &diags,
+             const TrainOptions &options, int64_t examples, bool interp, std::ostream &out);
+
 /// The learning-rate factor of `lr` (a number times policies) at iteration `it`.
 double learningRate(const Value &lr, int64_t it);
 

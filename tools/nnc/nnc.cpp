@@ -45,11 +45,16 @@ cl::SubCommand kFmt("fmt", "Rewrite .nn files in the canonical layout");
 cl::SubCommand kUpgrade("upgrade", "Rewrite .nn files to the newest language version");
 cl::SubCommand kCompile("compile", "Compile a network and print the IR of a pipeline stage");
 cl::SubCommand kTrain("train", "Compile a network and train it as its solver and data sections say");
+cl::SubCommand kRun("run", "Evaluate a network once on its data, compiled or interpreted");
 
 cl::list<std::string> kCheckFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                   cl::sub(kCheck), cl::cat(kCategory));
 cl::opt<std::string> kFile(cl::Positional, cl::Required, cl::desc("<file.nn>"), cl::sub(kCompile),
-                           cl::sub(kTrain), cl::cat(kCategory));
+                           cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+cl::opt<bool> kInterp("interp", cl::desc("Use the reference evaluator (double) instead of compiled code"),
+                      cl::sub(kRun), cl::cat(kCategory));
+cl::opt<int64_t> kExamples("examples", cl::desc("How many examples to evaluate"), cl::init(256),
+                           cl::sub(kRun), cl::cat(kCategory));
 
 enum class Emit { Mlir, Llvm };
 cl::opt<Emit> kEmit("emit", cl::desc("What to print"),
@@ -69,11 +74,11 @@ cl::opt<std::string> kOutput("o", cl::desc("Write the output to a file"), cl::va
 cl::opt<int64_t> kEpochs("epochs", cl::desc("Epochs to train (default: the solver's)"), cl::init(0),
                          cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<int64_t> kSeed("seed", cl::desc("Seed of initialization and data order (default: the solver's)"),
-                       cl::init(-1), cl::sub(kTrain), cl::cat(kCategory));
+                       cl::init(-1), cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
 cl::opt<int> kThreads("threads", cl::desc("Worker threads (default: all cores)"), cl::init(0),
-                      cl::sub(kTrain), cl::cat(kCategory));
+                      cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
 cl::opt<std::string> kData("data", cl::desc("Directory searched for the data section's files"),
-                           cl::value_desc("dir"), cl::sub(kTrain), cl::cat(kCategory));
+                           cl::value_desc("dir"), cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
 cl::opt<int64_t> kTrainLimit("train-examples", cl::desc("Train on the first N examples only"),
                              cl::init(0), cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<int64_t> kTestLimit("test-examples", cl::desc("Test on the first N examples only"),
@@ -96,7 +101,7 @@ cl::opt<DiagFormat> kDiagFormat(
     cl::values(clEnumValN(DiagFormat::Text, "text", "file:line:col: error: ... with the source line"),
                clEnumValN(DiagFormat::Json, "json", "a JSON array per file, for tools")),
     cl::init(DiagFormat::Text), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade), cl::sub(kCompile),
-    cl::sub(kTrain), cl::cat(kCategory));
+    cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
 
 enum class Color { Auto, Always, Never };
 cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
@@ -104,11 +109,12 @@ cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
                                  clEnumValN(Color::Always, "always", "always"),
                                  clEnumValN(Color::Never, "never", "never")),
                       cl::init(Color::Auto), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade),
-                      cl::sub(kCompile), cl::sub(kTrain), cl::cat(kCategory));
+                      cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
 
 cl::opt<std::string> kStdlib("stdlib", cl::desc("Directory of the standard library (std/*.nn)"),
                              cl::value_desc("dir"), cl::sub(kCheck), cl::sub(kFmt),
-                             cl::sub(kUpgrade), cl::sub(kCompile), cl::sub(kTrain), cl::cat(kCategory));
+                             cl::sub(kUpgrade), cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun),
+                             cl::cat(kCategory));
 
 bool useColor() {
   if (kColor == Color::Always) return true;
@@ -297,6 +303,23 @@ int runTrain(const char *argv0) {
   return ok ? 0 : 1;
 }
 
+int runRun(const char *argv0) {
+  nnc::Program program;
+  auto fe = checkOne(argv0, program);
+  if (!fe) return 1;
+  if (kExamples < 1 || kThreads < 0) {
+    errs() << "nnc run: --examples must be at least 1 and --threads not negative\n";
+    return 2;
+  }
+  nnc::TrainOptions o;
+  o.seed = kSeed;
+  o.threads = kThreads;
+  o.dataDir = kData;
+  bool ok = nnc::runOnce(kFile, program, fe->diags(), o, kExamples, kInterp, std::cout);
+  printDiags(fe->diags());
+  return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -318,6 +341,7 @@ int main(int argc, char **argv) {
   if (kUpgrade) return runFormat(argv[0], /*upgrade=*/true);
   if (kCompile) return runCompile(argv[0]);
   if (kTrain) return runTrain(argv[0]);
+  if (kRun) return runRun(argv[0]);
   cl::PrintHelpMessage();
   return 2;
 }
