@@ -376,13 +376,13 @@ Tensor<T> softmaxCrossEntropyBackward(const Tensor<T> &logits,
 
 /// How accuracy counts a label whose logit ties with others.
 enum class AccuracyTies {
-  /// The label is in the top k iff fewer than k logits are strictly greater
-  /// than the label's logit (optimistic; the rule the nnc spec states).
-  StrictlyGreater,
-  /// BVLC Caffe's AccuracyLayer (master): the label is in the top k iff
-  /// fewer than k *other* logits are greater than or equal to it
+  /// BVLC Caffe's AccuracyLayer (master), nnc's rule: the label is in the
+  /// top k iff fewer than k *other* logits are greater than or equal to it
   /// (pessimistic: all-equal logits score 0 for k < K).
   CaffeGreaterOrEqual,
+  /// The label is in the top k iff fewer than k logits are strictly greater
+  /// than the label's logit (optimistic).
+  StrictlyGreater,
 };
 /// logits [N,K] (N >= 1), labels [N] in [0, K), 1 <= topK <= K ->
 /// scalar fraction of rows whose label is among the topK largest logits.
