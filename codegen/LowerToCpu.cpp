@@ -13,8 +13,14 @@
 
 #include "ir/NNOps.h"
 
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <functional>
 #include <map>
 
 namespace nnc {
@@ -39,6 +45,102 @@ int64_t bytesOf(Type t) {
 MemRefType memrefOf(Type t) {
   auto r = cast<RankedTensorType>(t);
   return MemRefType::get(r.getShape(), r.getElementType());
+}
+
+/// Reads a value of type `operand` inside a loop nest over `out`: dims
+/// aligned on the right, a size-1 dim against a larger one reads index 0
+/// (NumPy broadcasting); missing leading dims are dropped.
+AffineMap broadcastMap(Type operand, ArrayRef<int64_t> out, MLIRContext *ctx) {
+  auto in = cast<ShapedType>(operand).getShape();
+  int64_t off = out.size() - in.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [i, d] : llvm::enumerate(in))
+    exprs.push_back(d == 1 && out[i + off] != 1 ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(i + off, ctx));
+  return AffineMap::get(out.size(), 0, exprs, ctx);
+}
+
+/// The scalar computation of an elementwise op on its operands' elements.
+using ScalarBody = std::function<Value(OpBuilder &, Location, ValueRange)>;
+
+Value cst(OpBuilder &b, Location l, double v) { return b.create<arith::ConstantOp>(l, b.getF32FloatAttr(v)); }
+
+Value sigmoid(OpBuilder &b, Location l, Value x) {
+  Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, x));
+  return b.create<arith::DivFOp>(l, cst(b, l, 1), b.create<arith::AddFOp>(l, cst(b, l, 1), e));
+}
+
+/// (1 + erf(x / sqrt(2))) / 2, the normal CDF.
+Value normalCdf(OpBuilder &b, Location l, Value x) {
+  Value erf = b.create<math::ErfOp>(l, b.create<arith::MulFOp>(l, x, cst(b, l, M_SQRT1_2)));
+  return b.create<arith::MulFOp>(l, cst(b, l, 0.5), b.create<arith::AddFOp>(l, cst(b, l, 1), erf));
+}
+
+/// `x > 0 ? pos : neg`.
+Value ifPositive(OpBuilder &b, Location l, Value x, Value pos, Value neg) {
+  Value p = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, cst(b, l, 0));
+  return b.create<arith::SelectOp>(l, p, pos, neg);
+}
+
+/// The body of `op` if it is elementwise, else null. Backward activations
+/// take (grad, input).
+ScalarBody elementwiseBody(Operation *op) {
+  using B = OpBuilder &;
+  using L = Location;
+  using V = ValueRange;
+  return llvm::TypeSwitch<Operation *, ScalarBody>(op)
+      .Case<nn::AddOp>([](auto) { return [](B b, L l, V a) -> Value { return b.create<arith::AddFOp>(l, a[0], a[1]); }; })
+      .Case<nn::SubOp>([](auto) { return [](B b, L l, V a) -> Value { return b.create<arith::SubFOp>(l, a[0], a[1]); }; })
+      .Case<nn::MulOp>([](auto) { return [](B b, L l, V a) -> Value { return b.create<arith::MulFOp>(l, a[0], a[1]); }; })
+      .Case<nn::DivOp>([](auto) { return [](B b, L l, V a) -> Value { return b.create<arith::DivFOp>(l, a[0], a[1]); }; })
+      .Case<nn::ScaleOp>([](auto s) {
+        double k = s.getFactor().convertToDouble();
+        return [k](B b, L l, V a) -> Value { return b.create<arith::MulFOp>(l, a[0], cst(b, l, k)); };
+      })
+      .Case<nn::ReluOp>([](auto) {
+        return [](B b, L l, V a) -> Value { return b.create<arith::MaximumFOp>(l, a[0], cst(b, l, 0)); };
+      })
+      .Case<nn::ReluBackwardOp>([](auto) {
+        return [](B b, L l, V a) { return ifPositive(b, l, a[1], a[0], cst(b, l, 0)); };
+      })
+      .Case<nn::LeakyReluOp>([](auto r) {
+        double k = r.getSlope().convertToDouble();
+        return [k](B b, L l, V a) { return ifPositive(b, l, a[0], a[0], b.create<arith::MulFOp>(l, a[0], cst(b, l, k))); };
+      })
+      .Case<nn::LeakyReluBackwardOp>([](auto r) {
+        double k = r.getSlope().convertToDouble();
+        return [k](B b, L l, V a) { return ifPositive(b, l, a[1], a[0], b.create<arith::MulFOp>(l, a[0], cst(b, l, k))); };
+      })
+      .Case<nn::SigmoidOp>([](auto) { return [](B b, L l, V a) { return sigmoid(b, l, a[0]); }; })
+      .Case<nn::SigmoidBackwardOp>([](auto) {
+        return [](B b, L l, V a) -> Value {
+          Value s = sigmoid(b, l, a[1]);
+          Value ds = b.create<arith::MulFOp>(l, s, b.create<arith::SubFOp>(l, cst(b, l, 1), s));
+          return b.create<arith::MulFOp>(l, a[0], ds);
+        };
+      })
+      .Case<nn::TanhOp>([](auto) { return [](B b, L l, V a) -> Value { return b.create<math::TanhOp>(l, a[0]); }; })
+      .Case<nn::TanhBackwardOp>([](auto) {
+        return [](B b, L l, V a) -> Value {
+          Value t = b.create<math::TanhOp>(l, a[1]);
+          Value dt = b.create<arith::SubFOp>(l, cst(b, l, 1), b.create<arith::MulFOp>(l, t, t));
+          return b.create<arith::MulFOp>(l, a[0], dt);
+        };
+      })
+      .Case<nn::GeluOp>([](auto) {
+        return [](B b, L l, V a) -> Value { return b.create<arith::MulFOp>(l, a[0], normalCdf(b, l, a[0])); };
+      })
+      .Case<nn::GeluBackwardOp>([](auto) {
+        // d/dx x * Phi(x) = Phi(x) + x * phi(x), phi the normal density.
+        return [](B b, L l, V a) -> Value {
+          Value x = a[1];
+          Value x2 = b.create<arith::MulFOp>(l, x, x);
+          Value pdf = b.create<arith::MulFOp>(l, b.create<math::ExpOp>(l, b.create<arith::MulFOp>(l, x2, cst(b, l, -0.5))),
+                                              cst(b, l, 0.5 * M_2_SQRTPI * M_SQRT1_2));
+          Value d = b.create<arith::AddFOp>(l, normalCdf(b, l, x), b.create<arith::MulFOp>(l, x, pdf));
+          return b.create<arith::MulFOp>(l, a[0], d);
+        };
+      })
+      .Default([](Operation *) { return ScalarBody(); });
 }
 
 /// Where the state arena keeps each parameter and velocity.
@@ -239,22 +341,24 @@ private:
     return site;
   }
 
-  /// The library site of the forward op a backward op belongs to.
-  template <typename Fwd> int64_t siteOfForward(Value key, bool byWeight) {
+  /// The library site of the forward op a backward op belongs to: the first
+  /// `Fwd` that `matches`. Several forward ops may read one input (two dense
+  /// layers on x): the predicates compare enough that any match builds the
+  /// same primitive.
+  template <typename Fwd> int64_t siteOfForward(function_ref<bool(Fwd)> matches) {
     for (Operation *op : ops_)
-      if (auto fwd = dyn_cast<Fwd>(op)) {
-        Value k;
-        if constexpr (std::is_same_v<Fwd, nn::MaxPoolOp>) k = fwd.getInput();
-        else k = byWeight ? fwd.getWeight() : fwd.getInput();
-        if (k == key) return sites_.at(op);
-      }
+      if (auto fwd = dyn_cast<Fwd>(op); fwd && matches(fwd)) return sites_.at(op);
     return -1;
   }
 
-  void generic(ValueRange ins, ValueRange outs, function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  /// A linalg.generic; by default every operand has the output's shape and every loop is parallel.
+  void generic(ValueRange ins, ValueRange outs, function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body,
+               ArrayRef<AffineMap> indexing = {}, ArrayRef<utils::IteratorType> iterators = {}) {
     int64_t rank = cast<MemRefType>(outs[0].getType()).getRank();
-    SmallVector<AffineMap> maps(ins.size() + outs.size(), b_.getMultiDimIdentityMap(rank));
-    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    SmallVector<AffineMap> maps(indexing);
+    if (maps.empty()) maps.assign(ins.size() + outs.size(), b_.getMultiDimIdentityMap(rank));
+    SmallVector<utils::IteratorType> iters(iterators);
+    if (iters.empty()) iters.assign(maps.front().getNumDims(), utils::IteratorType::parallel);
     b_.create<linalg::GenericOp>(f_.getLoc(), TypeRange{}, ins, outs, maps, iters,
                                  [&](OpBuilder &nb, Location l, ValueRange args) {
                                    nb.create<linalg::YieldOp>(l, body(nb, l, args));
@@ -279,14 +383,18 @@ private:
       return success();
     }
     if (auto c = dyn_cast<nn::Conv2dBackwardDataOp>(op)) {
-      int64_t site = siteOfForward<nn::Conv2dOp>(c.getWeight(), true);
+      int64_t site = siteOfForward<nn::Conv2dOp>([&](nn::Conv2dOp f) { return f.getWeight() == c.getWeight(); });
       if (site < 0) return op->emitError("no forward convolution for this backward op");
       call(b_, "nnc_cpu_conv2d_bwd_data", ctxArg_, site,
            {ptr(buffer(c.getGrad())), ptr(buffer(c.getWeight())), ptr(buffer(c.getResult()))});
       return success();
     }
     if (auto c = dyn_cast<nn::Conv2dBackwardFilterOp>(op)) {
-      int64_t site = siteOfForward<nn::Conv2dOp>(c.getInput(), false);
+      int64_t site = siteOfForward<nn::Conv2dOp>([&](nn::Conv2dOp f) {
+        return f.getInput() == c.getInput() && f.getWeight().getType() == c.getWeightGrad().getType() &&
+               f.getStride() == c.getStride() && f.getPad() == c.getPad() && f.getDilation() == c.getDilation() &&
+               f.getGroups() == c.getGroups() && !f.getBias() == !c.getBiasGrad();
+      });
       if (site < 0) return op->emitError("no forward convolution for this backward op");
       call(b_, "nnc_cpu_conv2d_bwd_filter", ctxArg_, site,
            {ptr(buffer(c.getInput())), ptr(buffer(c.getGrad())), ptr(buffer(c.getWeightGrad())),
@@ -307,7 +415,10 @@ private:
       return success();
     }
     if (auto p = dyn_cast<nn::MaxPoolBackwardOp>(op)) {
-      int64_t site = siteOfForward<nn::MaxPoolOp>(p.getInput(), false);
+      int64_t site = siteOfForward<nn::MaxPoolOp>([&](nn::MaxPoolOp f) {
+        return f.getInput() == p.getInput() && f.getKernel() == p.getKernel() && f.getStride() == p.getStride() &&
+               f.getPad() == p.getPad() && f.getCeil() == p.getCeil();
+      });
       if (site < 0) return op->emitError("no forward pooling for this backward op");
       call(b_, "nnc_cpu_max_pool_bwd", ctxArg_, site, {ptr(buffer(p.getGrad())), ptr(buffer(p.getResult()))});
       return success();
@@ -322,14 +433,17 @@ private:
       return success();
     }
     if (auto d = dyn_cast<nn::DenseBackwardDataOp>(op)) {
-      int64_t site = siteOfForward<nn::DenseOp>(d.getWeight(), true);
+      int64_t site = siteOfForward<nn::DenseOp>([&](nn::DenseOp f) { return f.getWeight() == d.getWeight(); });
       if (site < 0) return op->emitError("no forward dense op for this backward op");
       call(b_, "nnc_cpu_dense_bwd_data", ctxArg_, site,
            {ptr(buffer(d.getGrad())), ptr(buffer(d.getWeight())), ptr(buffer(d.getResult()))});
       return success();
     }
     if (auto d = dyn_cast<nn::DenseBackwardWeightsOp>(op)) {
-      int64_t site = siteOfForward<nn::DenseOp>(d.getInput(), false);
+      int64_t site = siteOfForward<nn::DenseOp>([&](nn::DenseOp f) {
+        return f.getInput() == d.getInput() && f.getWeight().getType() == d.getWeightGrad().getType() &&
+               !f.getBias() == !d.getBiasGrad();
+      });
       if (site < 0) return op->emitError("no forward dense op for this backward op");
       call(b_, "nnc_cpu_dense_bwd_weights", ctxArg_, site,
            {ptr(buffer(d.getInput())), ptr(buffer(d.getGrad())), ptr(buffer(d.getWeightGrad())),
@@ -337,43 +451,10 @@ private:
       return success();
     }
     if (isa<nn::FlattenOp, nn::ReshapeOp>(op)) return success(); // a view of the same bytes
-    if (auto r = dyn_cast<nn::ReluOp>(op)) {
-      generic({buffer(r.getInput())}, {buffer(r.getResult())}, [](OpBuilder &nb, Location l, ValueRange a) {
-        Value zero = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
-        return SmallVector<Value>{nb.create<arith::MaximumFOp>(l, a[0], zero)};
-      });
-      return success();
-    }
-    if (auto r = dyn_cast<nn::ReluBackwardOp>(op)) {
-      generic({buffer(r.getGrad()), buffer(r.getInput())}, {buffer(r.getResult())},
-              [](OpBuilder &nb, Location l, ValueRange a) {
-                Value zero = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
-                Value pos = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, a[1], zero);
-                return SmallVector<Value>{nb.create<arith::SelectOp>(l, pos, a[0], zero)};
-              });
-      return success();
-    }
-    if (auto s = dyn_cast<nn::ScaleOp>(op)) {
-      double factor = s.getFactor().convertToDouble();
-      generic({buffer(s.getInput())}, {buffer(s.getResult())}, [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value k = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(factor));
-        return SmallVector<Value>{nb.create<arith::MulFOp>(l, a[0], k)};
-      });
-      return success();
-    }
-    if (isa<nn::AddOp, nn::MulOp>(op)) {
-      Value l = op->getOperand(0), r = op->getOperand(1);
-      if (l.getType() != r.getType() || l.getType() != op->getResult(0).getType())
-        return op->emitError("broadcasting '") << op->getName().stripDialect()
-                                                << "' is not supported on cpu yet";
-      bool add = isa<nn::AddOp>(op);
-      generic({buffer(l), buffer(r)}, {buffer(op->getResult(0))}, [&](OpBuilder &nb, Location lc, ValueRange a) {
-        Value v = add ? nb.create<arith::AddFOp>(lc, a[0], a[1]).getResult()
-                      : nb.create<arith::MulFOp>(lc, a[0], a[1]).getResult();
-        return SmallVector<Value>{v};
-      });
-      return success();
-    }
+    if (ScalarBody body = elementwiseBody(op)) return lowerElementwise(op, body);
+    if (auto r = dyn_cast<nn::ReduceToOp>(op)) return lowerReduceTo(r);
+    if (auto s = dyn_cast<nn::SoftmaxOp>(op)) return lowerSoftmax(s);
+    if (auto s = dyn_cast<nn::SoftmaxBackwardOp>(op)) return lowerSoftmaxBackward(s);
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
       auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
       if (!dense || !dense.isSplat() || !isa<RankedTensorType>(c.getType()))
@@ -388,6 +469,117 @@ private:
       return lowerCrossEntropy(s.getLogits(), s.getLabels(), s.getGrad(), s.getResult());
     if (auto a = dyn_cast<nn::AccuracyOp>(op)) return lowerAccuracy(a);
     return op->emitError("'") << op->getName() << "' is not supported on cpu yet";
+  }
+
+  /// One parallel linalg.generic; operands broadcast to the result's shape.
+  LogicalResult lowerElementwise(Operation *op, const ScalarBody &body) {
+    Value result = op->getResult(0);
+    auto out = cast<RankedTensorType>(result.getType()).getShape();
+    SmallVector<Value> ins;
+    SmallVector<AffineMap> maps;
+    for (Value v : op->getOperands()) {
+      ins.push_back(buffer(v));
+      maps.push_back(broadcastMap(v.getType(), out, ctx_));
+    }
+    maps.push_back(b_.getMultiDimIdentityMap(out.size()));
+    generic(ins, {buffer(result)}, [&](OpBuilder &nb, Location l, ValueRange a) {
+      return SmallVector<Value>{body(nb, l, a.drop_back())};
+    }, maps);
+    return success();
+  }
+
+  /// Zeroes the result, then accumulates the input into it: the loops over
+  /// dims the result broadcasts (size 1 or missing) are reductions.
+  LogicalResult lowerReduceTo(nn::ReduceToOp r) {
+    auto in = r.getInput().getType().getShape();
+    Value out = buffer(r.getResult());
+    b_.create<linalg::FillOp>(r.getLoc(), ValueRange{f32(0)}, ValueRange{out});
+    AffineMap outMap = broadcastMap(r.getResult().getType(), in, ctx_);
+    SmallVector<utils::IteratorType> iters(in.size(), utils::IteratorType::reduction);
+    for (AffineExpr e : outMap.getResults())
+      if (auto d = dyn_cast<AffineDimExpr>(e)) iters[d.getPosition()] = utils::IteratorType::parallel;
+    generic({buffer(r.getInput())}, {out}, [](OpBuilder &nb, Location l, ValueRange a) {
+      return SmallVector<Value>{nb.create<arith::AddFOp>(l, a[1], a[0])};
+    }, {b_.getMultiDimIdentityMap(in.size()), outMap}, iters);
+    return success();
+  }
+
+  /// Loops over every dim of `shape` but `axis`; `body` gets the indices
+  /// with an empty slot at `axis` for its inner loops to fill.
+  void forEachRow(ArrayRef<int64_t> shape, int64_t axis,
+                  function_ref<void(OpBuilder &, Location, SmallVector<Value> &)> body) {
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t d = 0; d < (int64_t)shape.size(); ++d)
+      if (d != axis) lbs.push_back(index(0)), ubs.push_back(index(shape[d])), steps.push_back(index(1));
+    scf::buildLoopNest(b_, f_.getLoc(), lbs, ubs, steps, [&](OpBuilder &nb, Location l, ValueRange ivs) {
+      SmallVector<Value> idx(ivs.begin(), ivs.end());
+      idx.insert(idx.begin() + axis, Value());
+      body(nb, l, idx);
+    });
+  }
+
+  /// for k in [0, n): acc = body(k, acc), with one f32 accumulator or, when
+  /// `init` is null, none (body returns null).
+  Value axisLoop(OpBuilder &b, Location loc, int64_t n, Value init,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+    Value c0 = b.create<arith::ConstantIndexOp>(loc, 0), cn = b.create<arith::ConstantIndexOp>(loc, n),
+          c1 = b.create<arith::ConstantIndexOp>(loc, 1);
+    auto loop = b.create<scf::ForOp>(loc, c0, cn, c1, init ? ValueRange(init) : ValueRange(),
+                                     [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+      Value v = body(nb, l, k, init ? acc[0] : Value());
+      nb.create<scf::YieldOp>(l, v ? ValueRange(v) : ValueRange());
+    });
+    return init ? loop.getResult(0) : Value();
+  }
+
+  /// Per row along the axis: max, exp(x - max) stored and summed, then scaled by 1/sum.
+  LogicalResult lowerSoftmax(nn::SoftmaxOp s) {
+    int64_t axis = s.getAxisIndex();
+    auto shape = s.getInput().getType().getShape();
+    Value x = buffer(s.getInput()), y = buffer(s.getResult());
+    Value ninf = f32(-std::numeric_limits<float>::infinity()), zero = f32(0), one = f32(1);
+    forEachRow(shape, axis, [&](OpBuilder &b, Location l, SmallVector<Value> &idx) {
+      auto at = [&](Value k) { idx[axis] = k; return idx; };
+      Value m = axisLoop(b, l, shape[axis], ninf, [&](OpBuilder &nb, Location il, Value k, Value acc) {
+        return nb.create<arith::MaximumFOp>(il, acc, nb.create<memref::LoadOp>(il, x, at(k)));
+      });
+      Value sum = axisLoop(b, l, shape[axis], zero, [&](OpBuilder &nb, Location il, Value k, Value acc) {
+        Value xv = nb.create<memref::LoadOp>(il, x, at(k));
+        Value e = nb.create<math::ExpOp>(il, nb.create<arith::SubFOp>(il, xv, m));
+        nb.create<memref::StoreOp>(il, e, y, at(k));
+        return nb.create<arith::AddFOp>(il, acc, e);
+      });
+      Value inv = b.create<arith::DivFOp>(l, one, sum);
+      axisLoop(b, l, shape[axis], Value(), [&](OpBuilder &nb, Location il, Value k, Value) {
+        Value e = nb.create<memref::LoadOp>(il, y, at(k));
+        nb.create<memref::StoreOp>(il, nb.create<arith::MulFOp>(il, e, inv), y, at(k));
+        return Value();
+      });
+    });
+    return success();
+  }
+
+  /// dx = y * (dy - sum over the axis of dy * y), per row.
+  LogicalResult lowerSoftmaxBackward(nn::SoftmaxBackwardOp s) {
+    int64_t axis = s.getAxis();
+    auto shape = s.getOutput().getType().getShape();
+    Value y = buffer(s.getOutput()), dy = buffer(s.getGrad()), dx = buffer(s.getResult());
+    Value zero = f32(0);
+    forEachRow(shape, axis, [&](OpBuilder &b, Location l, SmallVector<Value> &idx) {
+      auto at = [&](Value k) { idx[axis] = k; return idx; };
+      Value dot = axisLoop(b, l, shape[axis], zero, [&](OpBuilder &nb, Location il, Value k, Value acc) {
+        Value p = nb.create<arith::MulFOp>(il, nb.create<memref::LoadOp>(il, dy, at(k)),
+                                           nb.create<memref::LoadOp>(il, y, at(k)));
+        return nb.create<arith::AddFOp>(il, acc, p);
+      });
+      axisLoop(b, l, shape[axis], Value(), [&](OpBuilder &nb, Location il, Value k, Value) {
+        Value diff = nb.create<arith::SubFOp>(il, nb.create<memref::LoadOp>(il, dy, at(k)), dot);
+        nb.create<memref::StoreOp>(il, nb.create<arith::MulFOp>(il, nb.create<memref::LoadOp>(il, y, at(k)), diff),
+                                   dx, at(k));
+        return Value();
+      });
+    });
+    return success();
   }
 
   LogicalResult lowerSgd(nn::SgdUpdateOp s) {
@@ -518,6 +710,23 @@ private:
   llvm::DenseMap<Operation *, int64_t> sites_;
 };
 
+/// convert-math-to-llvm (MLIR 19) has no lowering for math.tanh and
+/// math.erf: expand them into MLIR's f32 polynomial approximations here.
+LogicalResult expandMath(ModuleOp module) {
+  SmallVector<Operation *> ops;
+  module.walk([&](Operation *op) {
+    if (isa<math::TanhOp, math::ErfOp>(op)) ops.push_back(op);
+  });
+  if (ops.empty()) return success();
+  RewritePatternSet patterns(module.getContext());
+  populatePolynomialApproximateTanhPattern(patterns);
+  populatePolynomialApproximateErfPattern(patterns);
+  (void)applyOpPatternsAndFold(ops, std::move(patterns));
+  bool left = false;
+  module.walk([&](Operation *op) { left |= isa<math::TanhOp, math::ErfOp>(op); });
+  return failure(left);
+}
+
 struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -577,6 +786,7 @@ struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
     }
     initBuilder.create<func::ReturnOp>(module.getLoc());
     for (nn::ParameterOp p : params) p.erase();
+    if (failed(expandMath(module))) return signalPassFailure();
 
     module->setAttr("nn.manifest", b.getArrayAttr(manifest));
     module->setAttr("nn.state_bytes", b.getI64IntegerAttr(state.bytes));

@@ -108,6 +108,31 @@ private:
         .template Case<nn::ReluBackwardOp>([&](auto r) {
           return set(r.getResult(), ref::reluBackward(in(r.getInput()), in(r.getGrad()), &e), e);
         })
+        .template Case<nn::SigmoidOp>([&](auto r) { return set(r.getResult(), ref::sigmoid(in(r.getInput()), &e), e); })
+        .template Case<nn::SigmoidBackwardOp>([&](auto r) {
+          return set(r.getResult(), ref::sigmoidBackward(in(r.getInput()), in(r.getGrad()), &e), e);
+        })
+        .template Case<nn::TanhOp>([&](auto r) { return set(r.getResult(), ref::tanh(in(r.getInput()), &e), e); })
+        .template Case<nn::TanhBackwardOp>([&](auto r) {
+          return set(r.getResult(), ref::tanhBackward(in(r.getInput()), in(r.getGrad()), &e), e);
+        })
+        .template Case<nn::GeluOp>([&](auto r) { return set(r.getResult(), ref::gelu(in(r.getInput()), &e), e); })
+        .template Case<nn::GeluBackwardOp>([&](auto r) {
+          return set(r.getResult(), ref::geluBackward(in(r.getInput()), in(r.getGrad()), &e), e);
+        })
+        .template Case<nn::LeakyReluOp>([&](auto r) {
+          return set(r.getResult(), ref::leakyRelu(in(r.getInput()), r.getSlope().convertToDouble(), &e), e);
+        })
+        .template Case<nn::LeakyReluBackwardOp>([&](auto r) {
+          return set(r.getResult(), ref::leakyReluBackward(in(r.getInput()), in(r.getGrad()),
+                     r.getSlope().convertToDouble(), &e), e);
+        })
+        .template Case<nn::SoftmaxOp>([&](auto s) {
+          return set(s.getResult(), ref::softmax(in(s.getInput()), (int64_t)s.getAxis(), &e), e);
+        })
+        .template Case<nn::SoftmaxBackwardOp>([&](auto s) {
+          return set(s.getResult(), ref::softmaxBackward(in(s.getOutput()), in(s.getGrad()), (int64_t)s.getAxis(), &e), e);
+        })
         .template Case<nn::FlattenOp, nn::ReshapeOp>([&](auto r) {
           return set(r.getResult(), ref::reshape(in(r.getInput()), shapeOf(r.getResult()), &e), e);
         })
@@ -116,6 +141,8 @@ private:
         })
         .template Case<nn::AddOp>([&](auto a) { return set(a.getResult(), ref::add(in(a.getLhs()), in(a.getRhs()), &e), e); })
         .template Case<nn::MulOp>([&](auto a) { return set(a.getResult(), ref::mul(in(a.getLhs()), in(a.getRhs()), &e), e); })
+        .template Case<nn::SubOp>([&](auto a) { return set(a.getResult(), ref::sub(in(a.getLhs()), in(a.getRhs()), &e), e); })
+        .template Case<nn::DivOp>([&](auto a) { return set(a.getResult(), ref::div(in(a.getLhs()), in(a.getRhs()), &e), e); })
         .template Case<nn::ReduceToOp>([&](auto r) {
           return set(r.getResult(), ref::reduceToShape(in(r.getInput()), shapeOf(r.getResult()), &e), e);
         })

@@ -151,6 +151,21 @@ OpFoldResult ReluOp::fold(FoldAdaptor) {
   return {};
 }
 
+#define NN_INFER_ACTIVATION(Op, name)                                                          \
+  NN_INFER(Op) {                                                                               \
+    Adaptor a(operands, attrs, props, regions);                                                \
+    return result(shapes::activation(name, shapeOf(a.getInput())), ctx, loc, types);           \
+  }
+NN_INFER_ACTIVATION(SigmoidOp, "sigmoid")
+NN_INFER_ACTIVATION(TanhOp, "tanh")
+NN_INFER_ACTIVATION(GeluOp, "gelu")
+NN_INFER_ACTIVATION(LeakyReluOp, "leaky_relu")
+
+NN_INFER(SoftmaxOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::softmax(shapeOf(a.getInput()), (int64_t)a.getAxis()), ctx, loc, types);
+}
+
 NN_INFER(FlattenOp) {
   Adaptor a(operands, attrs, props, regions);
   return result(shapes::flatten(shapeOf(a.getInput()), a.getAxis()), ctx, loc, types);
@@ -176,6 +191,16 @@ NN_INFER(AddOp) {
 NN_INFER(MulOp) {
   Adaptor a(operands, attrs, props, regions);
   return result(shapes::broadcast("mul", shapeOf(a.getLhs()), shapeOf(a.getRhs())), ctx, loc, types);
+}
+
+NN_INFER(SubOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::broadcast("sub", shapeOf(a.getLhs()), shapeOf(a.getRhs())), ctx, loc, types);
+}
+
+NN_INFER(DivOp) {
+  Adaptor a(operands, attrs, props, regions);
+  return result(shapes::broadcast("div", shapeOf(a.getLhs()), shapeOf(a.getRhs())), ctx, loc, types);
 }
 
 NN_INFER(ScaleOp) {
@@ -222,6 +247,14 @@ LogicalResult ReduceToOp::verify() {
   for (int64_t i = 0; i < out.getRank(); ++i)
     if (out.getDimSize(i) != 1 && out.getDimSize(i) != in.getDimSize(i + off))
       return emitOpError("dimension ") << i << " of the result neither is 1 nor matches the input";
+  return success();
+}
+
+LogicalResult SoftmaxBackwardOp::verify() {
+  if ((int64_t)getAxis() < 0 || (int64_t)getAxis() >= getOutput().getType().getRank())
+    return emitOpError("axis must be in [0, rank)");
+  if (getGrad().getType() != getOutput().getType() || getResult().getType() != getOutput().getType())
+    return emitOpError("grad, output and result must have one type");
   return success();
 }
 

@@ -96,6 +96,37 @@ def NN_ReluOp : NN_ForwardOp<"relu"> {
   let hasFolder = 1;
 }
 
+class NN_UnaryOp<string mnemonic, string what> : NN_ForwardOp<mnemonic> {
+  let summary = what;
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def NN_TanhOp : NN_UnaryOp<"tanh", "Hyperbolic tangent">;
+def NN_GeluOp : NN_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2 (the erf form)">;
+
+def NN_LeakyReluOp : NN_ForwardOp<"leaky_relu"> {
+  let summary = "x where x > 0, else slope * x";
+  let arguments = (ins AnyRankedTensor:$input, F64Attr:$slope);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def NN_SoftmaxOp : NN_ForwardOp<"softmax"> {
+  let summary = "Softmax along `axis` (negative counts from the end)";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let extraClassDeclaration = [{
+    /// The axis in [0, rank).
+    int64_t getAxisIndex() {
+      int64_t axis = (int64_t)getAxis(); // I64Attr reads back as uint64_t
+      return axis < 0 ? axis + getInput().getType().getRank() : axis;
+    }
+  }];
+}
+
 def NN_FlattenOp : NN_ForwardOp<"flatten"> {
   let summary = "Collapse the dimensions from `axis` on into one";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
@@ -132,6 +163,8 @@ class NN_BroadcastOp<string mnemonic, string what> : NN_ForwardOp<mnemonic> {
 }
 def NN_AddOp : NN_BroadcastOp<"add", "Elementwise sum">;
 def NN_MulOp : NN_BroadcastOp<"mul", "Elementwise product">;
+def NN_SubOp : NN_BroadcastOp<"sub", "Elementwise difference">;
+def NN_DivOp : NN_BroadcastOp<"div", "Elementwise quotient">;
 
 def NN_ScaleOp : NN_ForwardOp<"scale"> {
   let summary = "x * factor";
@@ -189,6 +222,30 @@ def NN_ReluBackwardOp : NN_DerivedOp<"relu_backward"> {
   let summary = "dy where the forward input was positive, else 0";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
+}
+
+// Activation gradients take the forward input, as the reference kernels do.
+class NN_ActivationBackwardOp<string mnemonic, string what> : NN_DerivedOp<mnemonic> {
+  let summary = what;
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+}
+def NN_SigmoidBackwardOp : NN_ActivationBackwardOp<"sigmoid_backward", "dy * s * (1 - s), s = sigmoid(x)">;
+def NN_TanhBackwardOp : NN_ActivationBackwardOp<"tanh_backward", "dy * (1 - tanh(x)^2)">;
+def NN_GeluBackwardOp : NN_ActivationBackwardOp<"gelu_backward",
+    "dy * ((1 + erf(x / sqrt(2))) / 2 + x * exp(-x^2 / 2) / sqrt(2 pi))">;
+
+def NN_LeakyReluBackwardOp : NN_DerivedOp<"leaky_relu_backward"> {
+  let summary = "dy where the forward input was positive, else slope * dy";
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input, F64Attr:$slope);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_SoftmaxBackwardOp : NN_DerivedOp<"softmax_backward"> {
+  let summary = "y * (dy - sum over axis of dy * y), from the forward output y";
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$output, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let hasVerifier = 1;
 }
 
 def NN_SoftmaxCrossEntropyBackwardOp : NN_DerivedOp<"softmax_cross_entropy_backward"> {

@@ -56,6 +56,33 @@ SmallVector<Value> ReluOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
   return {b.create<ReluBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getInput())};
 }
 
+SmallVector<Value> SigmoidOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<SigmoidBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getInput())};
+}
+
+SmallVector<Value> TanhOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<TanhBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getInput())};
+}
+
+SmallVector<Value> GeluOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<GeluBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getInput())};
+}
+
+SmallVector<Value> LeakyReluOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<LeakyReluBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getInput(),
+                                        getSlopeAttr())};
+}
+
+SmallVector<Value> SoftmaxOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<SoftmaxBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getResult(),
+                                      b.getI64IntegerAttr(getAxisIndex()))};
+}
+
 SmallVector<Value> FlattenOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
   if (!resultGrads[0]) return {Value()};
   return {b.create<ReshapeOp>(getLoc(), getInput().getType(), resultGrads[0])};
@@ -84,6 +111,25 @@ SmallVector<Value> MulOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
   Location loc = getLoc();
   Value dl = b.create<MulOp>(loc, dy, getRhs());
   Value dr = b.create<MulOp>(loc, dy, getLhs());
+  return {reduceTo(b, loc, dl, getLhs().getType()), reduceTo(b, loc, dr, getRhs().getType())};
+}
+
+SmallVector<Value> SubOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy) return {Value(), Value()};
+  Location loc = getLoc();
+  Value dr = b.create<ScaleOp>(loc, dy, b.getF64FloatAttr(-1.0));
+  return {reduceTo(b, loc, dy, getLhs().getType()), reduceTo(b, loc, dr, getRhs().getType())};
+}
+
+SmallVector<Value> DivOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  Value dy = resultGrads[0];
+  if (!dy) return {Value(), Value()};
+  Location loc = getLoc();
+  // d(a/b)/da = 1/b; d(a/b)/db = -a/b^2 = -(a/b)/b, reusing the forward result.
+  Value dl = b.create<DivOp>(loc, dy, getRhs());
+  Value dyq = b.create<MulOp>(loc, dy, getResult());
+  Value dr = b.create<ScaleOp>(loc, b.create<DivOp>(loc, dyq, getRhs()), b.getF64FloatAttr(-1.0));
   return {reduceTo(b, loc, dl, getLhs().getType()), reduceTo(b, loc, dr, getRhs().getType())};
 }
 

@@ -134,6 +134,16 @@ private:
       op = b_.create<nn::DenseOp>(l, in[0], param(n, "weight"), param(n, "bias"));
     } else if (n.op == "relu") {
       op = b_.create<nn::ReluOp>(l, in[0]);
+    } else if (n.op == "sigmoid") {
+      op = b_.create<nn::SigmoidOp>(l, in[0]);
+    } else if (n.op == "tanh") {
+      op = b_.create<nn::TanhOp>(l, in[0]);
+    } else if (n.op == "gelu") {
+      op = b_.create<nn::GeluOp>(l, in[0]);
+    } else if (n.op == "leaky_relu") {
+      op = b_.create<nn::LeakyReluOp>(l, in[0], b_.getF64FloatAttr(n.attr("slope")->f));
+    } else if (n.op == "softmax") {
+      op = b_.create<nn::SoftmaxOp>(l, in[0], b_.getI64IntegerAttr(n.attr("axis")->i));
     } else if (n.op == "flatten") {
       op = b_.create<nn::FlattenOp>(l, in[0], b_.getI64IntegerAttr(n.attr("axis")->i));
     } else if (n.op == "softmax_cross_entropy") {
@@ -144,6 +154,10 @@ private:
       op = b_.create<nn::AddOp>(l, in[0], in[1]);
     } else if (n.op == "mul") {
       op = b_.create<nn::MulOp>(l, in[0], in[1]);
+    } else if (n.op == "sub") {
+      op = b_.create<nn::SubOp>(l, in[0], in[1]);
+    } else if (n.op == "div") {
+      op = b_.create<nn::DivOp>(l, in[0], in[1]);
     } else if (n.op == "scale") {
       op = b_.create<nn::ScaleOp>(l, in[0], b_.getF64FloatAttr(n.attr("factor")->f));
     } else {

@@ -94,8 +94,37 @@ void expectNear(const ref::Tensor<double> &want, const float *got, const std::st
                          << want.data[at];
 }
 
-/// Runs one train_step and compares the outputs and every gradient.
-void checkNetwork(const std::string &body, int64_t batch, int64_t classes) {
+/// Checks the reference gradients (the VJPs, evaluated in double) against
+/// central differences of @forward's loss.
+void expectFiniteDifferences(mlir::func::FuncOp forward, std::vector<ref::Tensor<double>> args, size_t firstParam,
+                             const std::vector<ref::Tensor<double>> &grads) {
+  int64_t lossIndex = mlir::cast<mlir::IntegerAttr>(forward->getAttr("nn.loss")).getInt();
+  auto loss = [&]() {
+    std::vector<ref::Tensor<double>> out;
+    std::string error;
+    EXPECT_TRUE(evaluate(forward, args, out, error)) << error;
+    return out.empty() ? 0.0 : out[lossIndex].item();
+  };
+  const double h = 1e-5;
+  for (size_t k = 0; k < grads.size(); ++k) {
+    double maxAbs = 0;
+    for (double g : grads[k].data) maxAbs = std::max(maxAbs, std::abs(g));
+    for (size_t i = 0; i < grads[k].data.size(); ++i) {
+      double &w = args[firstParam + k].data[i], w0 = w;
+      w = w0 + h;
+      double up = loss();
+      w = w0 - h;
+      double down = loss();
+      w = w0;
+      EXPECT_NEAR(grads[k].data[i], (up - down) / (2 * h), 1e-6 + 1e-4 * maxAbs)
+          << "parameter " << k << ", element " << i;
+    }
+  }
+}
+
+/// Runs one train_step and compares the outputs and every gradient; with
+/// `finiteDifferences`, checks the reference gradients themselves too.
+void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool finiteDifferences = false) {
   std::string source = "nn 1\nnetwork t {\n" + body +
                        "\n}\nsolver {\n  method = sgd()\n  lr = 1\n}\n";
   Compiled c = compile(source, batch);
@@ -137,6 +166,9 @@ void checkNetwork(const std::string &body, int64_t batch, int64_t classes) {
   std::vector<ref::Tensor<double>> want;
   std::string error;
   ASSERT_TRUE(evaluate(train, args, want, error)) << error;
+  if (finiteDifferences)
+    expectFiniteDifferences(c.reference->lookupSymbol<mlir::func::FuncOp>("forward"), args, g.inputs.size(),
+                            {want.begin() + g.outputs.size(), want.end()});
 
   std::vector<char> before = state;
   nnc_ctx *rt = nnc_ctx_create(1);
@@ -190,6 +222,46 @@ TEST(Lowering, ElementwiseScaleAddMul) {
   y = a * 0.5 + relu(b) * a + b
   output loss = softmax_cross_entropy(y, label)
   output top2 = accuracy(y, label, top_k=2))", 5, 4);
+}
+
+TEST(Lowering, Activations) {
+  checkNetwork(R"(  input x: f32[N, 6]
+  input label: i32[N]
+  a = dense(x, out=4)
+  b = dense(x, out=4)
+  y = sigmoid(a * 3) * 2 + tanh(b * 3) * gelu(a * 3) - leaky_relu(b, slope=0.1) + gelu(b * -2)
+  output loss = softmax_cross_entropy(y, label))", 5, 4, true);
+}
+
+TEST(Lowering, SoftmaxAxes) {
+  checkNetwork(R"(  input x: f32[N, 2, 5, 5]
+  input label: i32[N]
+  c = conv2d(x, out=3, kernel=3)
+  f = dense(flatten(softmax(c, axis=1) + softmax(c * 2, axis=-1) * c), out=4)
+  y = softmax(f * 3) * 3 + f
+  output loss = softmax_cross_entropy(y, label))", 3, 4, true);
+}
+
+TEST(Lowering, BroadcastingSubDivAddMul) {
+  // [N, 4] against [N, 1], each side broadcast in turn.
+  checkNetwork(R"(  input x: f32[N, 6]
+  input label: i32[N]
+  a = dense(x, out=4)
+  b = dense(x, out=4)
+  s = dense(x, out=1)
+  y = (a - s) / sigmoid(s * 2) + tanh(s) / sigmoid(b) - s * b + (s + a) - (s - b) / (s * s + sigmoid(b))
+  output loss = softmax_cross_entropy(y, label))", 5, 4, true);
+}
+
+TEST(Lowering, BroadcastingScalar) {
+  // A loss (f32[]) broadcast against [N, 4]: its gradient is summed to a scalar.
+  checkNetwork(R"(  input x: f32[N, 6]
+  input label: i32[N]
+  a = dense(x, out=4)
+  inner = softmax_cross_entropy(dense(x, out=4), label)
+  y = a * inner + a - inner / sigmoid(a)
+  output loss = softmax_cross_entropy(y, label)
+  output inner_loss = inner)", 4, 4, true);
 }
 
 TEST(Lowering, LeNetShapes) {
