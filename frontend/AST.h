@@ -22,6 +22,7 @@ struct Expr {
   const Kind kind;
   SourceRange range;
   unsigned depth = 1; // height of this subtree; bounded by the parser
+  bool parenthesized = false; // written in parentheses (which the tree does not need)
 
   explicit Expr(Kind k, SourceRange r) : kind(k), range(r) {}
   virtual ~Expr() = default;

@@ -10,6 +10,7 @@
 #include "frontend/Builtins.h"
 #include "frontend/Frontend.h"
 
+#include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 #include <set>
@@ -118,7 +119,7 @@ private:
         if (s.kind == Stmt::Kind::Output) row.kind = "output";
         Value v;
         if (s.value) {
-          v = evalStmt(s.name, *s.value, env);
+          v = bindable(s.name, *s.value, evalStmt(s.name, *s.value, env));
           env.vars[s.name] = v;
         } else if (const Value *found = env.find(s.name)) {
           v = *found;
@@ -148,6 +149,18 @@ private:
     }
     graph_ = nullptr;
     return g;
+  }
+
+  /// Initializers are not values: they cannot be bound to names (SPEC 4).
+  Value bindable(const std::string &name, const Expr &e, Value v) {
+    if (v.kind != VK::Call) return v;
+    const std::string &text = diags_.sources().file(e.range.file).text();
+    std::string written = text.substr(e.range.begin, e.range.end - e.range.begin);
+    diags_.report(Diag::ArgumentType, e.range,
+                  fmt::format("an initializer cannot be bound to a name ('{}'): initializers "
+                              "are not values; write it as the argument that takes it, as in "
+                              "weight_init={}", name, written));
+    return Value::error();
   }
 
   static Granularity granularityOf(const std::vector<Attribute> &attrs, Granularity outer) {
@@ -415,7 +428,7 @@ private:
         gran_ = saved;
         return v;
       }
-      if (s.value) env.vars[s.name] = evalStmt(full(s.name), *s.value, env);
+      if (s.value) env.vars[s.name] = bindable(s.name, *s.value, evalStmt(full(s.name), *s.value, env));
       gran_ = saved;
     }
     return Value::error();
@@ -501,12 +514,41 @@ private:
     return v;
   }
 
+  /// The parameter an attribute error of a shape rule is about: the rules
+  /// word them "<op> <parameter> ...". -1 when the message names none (a
+  /// shape error such as "output channels (6) are not divisible by groups").
+  static int attributeOf(const BuiltinDef &def, const std::string &error) {
+    std::string prefix = std::string(def.name) + " ";
+    if (error.compare(0, prefix.size(), prefix) != 0) return -1;
+    size_t b = prefix.size(), e = b;
+    while (e < error.size() && (std::isalnum((unsigned char)error[e]) || error[e] == '_')) ++e;
+    std::string word = error.substr(b, e - b);
+    if (std::string(def.name) == "reshape" && (word == "dims" || word == "allows")) word = "shape";
+    // A perm that is not a permutation of the operand's axes stays a shape
+    // error (E0060-shape-error.nn).
+    if (std::string(def.name) == "transpose") return -1;
+    int idx = def.paramIndex(word);
+    if (idx < 0 || def.params[idx].kind == ArgKind::Tensor || def.params[idx].kind == ArgKind::Tensors)
+      return -1;
+    return idx;
+  }
+
   Value applyOp(const BuiltinDef &def, const BoundArgs &bound, SourceRange range, const Expr *expr) {
     const std::vector<Value> &args = bound.values;
     shapes::ShapeResult r = def.shape(args);
     if (!r.ok()) {
       SourceRange at = range;
       bool variadic = def.params[0].kind == ArgKind::Tensors;
+      if (r.operand < 0) {
+        // An attribute error ("dropout rate must be in [0, 1), got 1.5"): a
+        // value out of the range its argument accepts (E0055), at that
+        // argument, when the message names one of the op's parameters.
+        int idx = attributeOf(def, r.error);
+        if (idx >= 0) {
+          diags_.report(Diag::InvalidValue, bound.ranges[idx], r.error);
+          return Value::error();
+        }
+      }
       // For variadic ops the operand indexes the tensors passed.
       if (variadic && r.operand >= 0 && r.operand < (int)bound.variadicRanges.size())
         at = bound.variadicRanges[r.operand];
@@ -550,12 +592,17 @@ private:
 
   // ---- blocks ----
   Value instantiate(const BlockDecl &b, const CallSite &site, const Env &env) {
+    // The resolver refuses recursion before elaboration; this is a guard.
+    // Only the instance fails (its Error value silences what depends on it),
+    // and each recursive call is reported once, so an independent problem
+    // elsewhere in the network is still found.
     for (const BlockDecl *active : stack_)
       if (active == &b) {
-        Diagnostic &d = diags_.report(Diag::RecursiveBlock, site.range,
-                                      fmt::format("block '{}' calls itself; blocks cannot be recursive", b.name));
-        d.notes.push_back({b.nameRange, fmt::format("block '{}' defined here", b.name)});
-        aborted_ = true; // every further instance would repeat the error
+        if (recursive_.insert({site.range.file, site.range.begin}).second) {
+          Diagnostic &d = diags_.report(Diag::RecursiveBlock, site.range,
+                                        fmt::format("block '{}' calls itself; blocks cannot be recursive", b.name));
+          d.notes.push_back({b.nameRange, fmt::format("block '{}' defined here", b.name)});
+        }
         return Value::error();
       }
     if (stack_.size() >= kMaxInstantiationDepth) {
@@ -625,6 +672,12 @@ private:
     stack_.push_back(&b);
     diags_.pushContext({site.range, fmt::format("in block '{}' instantiated here", b.name)});
     Value result = body(b.body, local);
+    if (!result.isError() && result.kind != VK::Tensor && !b.body.stmts.empty() &&
+        b.body.stmts.back().kind == Stmt::Kind::Return && b.body.stmts.back().value) {
+      diags_.report(Diag::ArgumentType, b.body.stmts.back().value->range,
+                    fmt::format("block '{}' must return a tensor, got {}", b.name, result.describe()));
+      result = Value::error();
+    }
     diags_.popContext();
     stack_.pop_back();
     prefix_ = savedPrefix;
@@ -736,6 +789,25 @@ private:
       }
       return v;
     }
+    case Expr::Kind::List: {
+      // Elements may be section functions too; they are then reported as a
+      // list where the setting expects something else, never dropped.
+      std::vector<Value> xs;
+      for (const ExprPtr &x : static_cast<const ListExpr &>(e).elements) {
+        xs.push_back(sectionValue(*x, kinds));
+        if (xs.back().isError()) return Value::error();
+      }
+      return Value::ofList(std::move(xs));
+    }
+    case Expr::Kind::Unary: {
+      const auto &u = static_cast<const UnaryExpr &>(e);
+      Value v = sectionValue(*u.operand, kinds);
+      if (v.isError()) return v;
+      if (v.kind == VK::Int) return v.i == INT64_MIN ? overflow(u.range) : Value::ofInt(-v.i);
+      if (v.kind == VK::Float) return Value::ofFloat(-v.f);
+      diags_.report(Diag::OperatorType, u.range, fmt::format("cannot negate {}", v.describe()));
+      return Value::error();
+    }
     default: {
       Env none;
       Naming *saved = naming_;
@@ -781,13 +853,14 @@ private:
       } else if (e.key == "lr") {
         bool good = (v.isNumber() && v.number() > 0) || isCallOf(v, BuiltinKind::LrPolicy);
         if (v.kind == VK::Product) {
-          int numbers = 0;
+          // Its numbers multiply into the base rate (SPEC 12), which must be positive.
+          double base = 1;
           good = true;
           for (const Value &f : v.elems) {
-            if (f.isNumber()) ++numbers;
+            if (f.isNumber()) base *= f.number();
             else if (!isCallOf(f, BuiltinKind::LrPolicy)) good = false;
           }
-          good &= numbers <= 1;
+          good &= base > 0;
         }
         if (good) cfg.lr = v;
         else invalid(e, "a positive number, optionally times policies, as in 0.01 * inv(gamma=1e-4, power=0.75)", v);
@@ -845,6 +918,13 @@ private:
     } else if (!shapes::isFloat(n.type.dtype)) {
       diags_.report(Diag::LossNotScalar, n.loc,
                     fmt::format("the minimized output '{}' must be a float, got {}", loss, n.type.str()));
+    } else if (onlyAccuracy(g, out->second)) {
+      Diagnostic &d = diags_.report(
+          Diag::LossNotScalar, n.loc,
+          fmt::format("the minimized output '{}' is computed by accuracy, which has no gradient "
+                      "and cannot be minimized; minimize a loss such as softmax_cross_entropy",
+                      loss));
+      d.notes.push_back({minimizeRange, "minimized by this solver"});
     }
     for (const auto &[name, id] : g.inputs)
       if (g.nodes[id].type.rank() == 0 || g.nodes[id].type.dims[0].isKnown())
@@ -855,6 +935,24 @@ private:
       diags_.report(Diag::NoTrainableParams, g.loc,
                     fmt::format("network '{}' has no trainable parameters for the solver to train", g.name));
     return cfg;
+  }
+
+  /// True when node `id` depends on an accuracy and has no gradient with
+  /// respect to any trainable parameter but through accuracies (which have
+  /// none, SPEC 11.3). Operands precede their users, so one pass suffices.
+  static bool onlyAccuracy(const Graph &g, int id) {
+    std::vector<char> grad(id + 1, 0), acc(id + 1, 0);
+    for (int k = 0; k <= id; ++k) {
+      const Node &n = g.nodes[k];
+      if (n.op == "accuracy") {
+        acc[k] = 1;
+        continue;
+      }
+      for (const shapes::ParamSpec &p : n.params) grad[k] |= p.trainable;
+      for (int o : n.operands)
+        if (o >= 0 && o < k) grad[k] |= grad[o], acc[k] |= acc[o];
+    }
+    return acc[id] && !grad[id];
   }
 
   DataConfig dataConfig(const DataDecl &s, const std::vector<Graph> &nets) {
@@ -876,6 +974,18 @@ private:
                    "as in idx(...) | scale(1 / 255) | shuffle", v);
         continue;
       }
+      // idx yields two fields, which bind to the inputs in order (SPEC 13).
+      if (v.elems[0].str == "idx" && nets.size() == 1 && nets[0].inputs.size() != 2) {
+        const Expr *source = e.value.get();
+        while (const auto *b = dyn<BinaryExpr>(source)) source = b->lhs.get();
+        Diagnostic &d = diags_.report(
+            Diag::InvalidSectionValue, source->range,
+            fmt::format("idx yields examples of 2 fields (image, label), but network '{}' has {} "
+                        "input{}; the fields bind to the inputs in declaration order",
+                        nets[0].name, nets[0].inputs.size(), nets[0].inputs.size() == 1 ? "" : "s"));
+        d.notes.push_back({nets[0].loc, "network defined here"});
+        continue;
+      }
       (e.key == "train" ? cfg.train : cfg.test) = v;
     }
     return cfg;
@@ -889,6 +999,7 @@ private:
   std::string prefix_;
   Granularity gran_ = Granularity::Auto;
   std::vector<const BlockDecl *> stack_;
+  std::set<std::pair<uint32_t, uint32_t>> recursive_; // recursive calls reported
   bool aborted_ = false;
 };
 

@@ -115,6 +115,12 @@ const BinaryExpr *asPipe(const Expr *e) {
   return b && b->op == '|' ? b : nullptr;
 }
 
+/// A name or call written in parentheses on the right of '|': an error that
+/// the parentheses show (SPEC 3), so they are kept.
+bool parenthesizedStage(const Expr *e) {
+  return e->parenthesized && (e->kind == Expr::Kind::Name || e->kind == Expr::Kind::Call);
+}
+
 class Formatter {
 public:
   Formatter(const Module &m, const SourceFile &src)
@@ -464,7 +470,9 @@ private:
       // was parenthesized.
       emitChild(b->lhs.get(), out, indent, breakAt, l && precedence(l->op) < p, probe);
       text(out, std::string(" ") + b->op + " ");
-      emitChild(b->rhs.get(), out, indent, breakAt, r && precedence(r->op) <= p, probe);
+      emitChild(b->rhs.get(), out, indent, breakAt,
+                (r && precedence(r->op) <= p) || (b->op == '|' && parenthesizedStage(b->rhs.get())),
+                probe);
       return;
     }
     case Expr::Kind::Repeat: {
@@ -540,7 +548,7 @@ private:
       int cont = indent + kIndentStep;
       for (size_t i = 1; i < segs.size(); ++i) {
         std::string end = i + 1 == segs.size() ? suffix : "";
-        if (asPipe(segs[i])) { // written as a | (b | c)
+        if (asPipe(segs[i]) || parenthesizedStage(segs[i])) { // written as a | (b | c)
           Frag f{Line{cont, "| ("}};
           emitExpr(segs[i], f, cont, nullptr);
           text(f, ")" + end);

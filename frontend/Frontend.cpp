@@ -1,5 +1,6 @@
 #include "frontend/Frontend.h"
 
+#include "frontend/Builtins.h"
 #include "frontend/Parser.h"
 
 #include <climits>
@@ -40,9 +41,9 @@ std::string Frontend::resolveImport(const ast::ImportDecl &imp, const std::strin
     for (char &c : rel)
       if (c == '.') c = '/';
     rel += ".nn";
-    if (imp.target.rfind("std.", 0) == 0)
-      candidates.push_back(options_.stdlibDir + "/" + rel);
-    candidates.push_back(dir + "/" + rel);
+    // A module path names a file of the standard library only; a file next to
+    // the importing one is imported by a string (SPEC 6).
+    candidates.push_back(options_.stdlibDir + "/" + rel);
   }
   for (const std::string &c : candidates) {
     tried.push_back(c);
@@ -68,7 +69,7 @@ const LoadedModule *Frontend::load(const std::string &path, SourceRange imported
   std::string error;
   uint32_t id = sm_.load(importedFrom.valid() ? displayPath(path) : path, error);
   if (!id) {
-    diags_.report(importedFrom.valid() ? Diag::ImportNotFound : Diag::ImportNotFound,
+    diags_.report(importedFrom.valid() ? Diag::ImportNotFound : Diag::UnreadableFile,
                   importedFrom, error);
     return nullptr;
   }
@@ -103,36 +104,85 @@ const LoadedModule *Frontend::load(const std::string &path, SourceRange imported
       break;
     }
     if (cycle) continue;
-    if (const LoadedModule *dep = load(target, imp->targetRange)) m->imports.push_back(dep);
+    if (const LoadedModule *dep = load(target, imp->targetRange)) {
+      m->imports.push_back(dep);
+      m->importRanges.push_back(imp->targetRange);
+    }
   }
   loading_.pop_back();
   return m;
 }
 
 ModuleScope Frontend::scopeOf(const LoadedModule &m) {
+  // Every clash is reported in `m`, the file that makes it: at the second of
+  // two local definitions, at a local definition that an import also makes,
+  // or at the second of two imports that define one name (SPEC 5, 6).
   ModuleScope scope;
-  auto addBlocks = [&](const ast::Module &mod, bool own) {
-    for (const ast::DeclPtr &d : mod.decls) {
-      if (const auto *b = ast::dyn<ast::BlockDecl>(d.get())) {
-        auto [it, inserted] = scope.blocks.emplace(b->name, b);
-        if (!inserted && it->second != b) {
-          // Report in the importing file only when both definitions are visible there.
-          Diagnostic &diag = diags_.report(Diag::DuplicateDefinition, b->nameRange,
-                                           fmt::format("block '{}' is defined twice", b->name));
-          diag.notes.push_back({it->second->nameRange, "first definition is here"});
-        }
-      } else if (const auto *n = ast::dyn<ast::NetworkDecl>(d.get()); n && own) {
-        auto [it, inserted] = scope.networks.emplace(n->name, n);
-        if (!inserted) {
-          Diagnostic &diag = diags_.report(Diag::DuplicateDefinition, n->nameRange,
-                                           fmt::format("network '{}' is defined twice", n->name));
-          diag.notes.push_back({it->second->nameRange, "first definition is here"});
-        }
+  std::map<std::string, int> origin; // block name -> -1 (local) or the import's index
+  for (const ast::DeclPtr &d : m.ast->decls) {
+    if (const auto *b = ast::dyn<ast::BlockDecl>(d.get())) {
+      auto [it, inserted] = scope.blocks.emplace(b->name, b);
+      if (!inserted) {
+        Diagnostic &diag = diags_.report(Diag::DuplicateDefinition, b->nameRange,
+                                         fmt::format("block '{}' is defined twice", b->name));
+        diag.notes.push_back({it->second->nameRange, "first definition is here"});
+        continue;
+      }
+      origin[b->name] = -1;
+      if (findBuiltin(b->name, {BuiltinKind::Op}))
+        diags_.report(Diag::DuplicateDefinition, b->nameRange,
+                      fmt::format("block '{}' has the name of an op; an op cannot be redefined, "
+                                  "so rename the block", b->name));
+    } else if (const auto *n = ast::dyn<ast::NetworkDecl>(d.get())) {
+      auto [it, inserted] = scope.networks.emplace(n->name, n);
+      if (!inserted) {
+        Diagnostic &diag = diags_.report(Diag::DuplicateDefinition, n->nameRange,
+                                         fmt::format("network '{}' is defined twice", n->name));
+        diag.notes.push_back({it->second->nameRange, "first definition is here"});
       }
     }
-  };
-  addBlocks(*m.ast, true);
-  for (const LoadedModule *imp : m.imports) addBlocks(*imp->ast, false);
+  }
+  // A block and a network with one name: reported at the later of the two.
+  for (auto &[name, n] : scope.networks) {
+    auto it = scope.blocks.find(name);
+    if (it == scope.blocks.end()) continue;
+    SourceRange first = it->second->nameRange, second = n->nameRange;
+    if (second.begin < first.begin) std::swap(first, second);
+    Diagnostic &diag = diags_.report(Diag::DuplicateDefinition, second,
+                                     fmt::format("'{}' is defined twice, as a block and as a network", name));
+    diag.notes.push_back({first, "first definition is here"});
+  }
+  for (size_t k = 0; k < m.imports.size(); ++k) {
+    SourceRange importedAt = k < m.importRanges.size() ? m.importRanges[k] : SourceRange{};
+    for (const ast::DeclPtr &d : m.imports[k]->ast->decls) {
+      const auto *b = ast::dyn<ast::BlockDecl>(d.get());
+      if (!b) continue;
+      auto [it, inserted] = scope.blocks.emplace(b->name, b);
+      if (inserted) {
+        origin[b->name] = (int)k;
+        continue;
+      }
+      int first = origin[b->name];
+      // The same file imported twice, or a clash inside the imported file
+      // (reported there), is not a clash of this file.
+      if (it->second == b || first == (int)k ||
+          (first >= 0 && m.imports[first] == m.imports[k]))
+        continue;
+      if (first < 0) {
+        Diagnostic &diag = diags_.report(
+            Diag::DuplicateDefinition, it->second->nameRange,
+            fmt::format("block '{}' is defined here and by an import", b->name));
+        diag.notes.push_back({b->nameRange, "the imported definition is here"});
+        if (importedAt.valid()) diag.notes.push_back({importedAt, "imported here"});
+      } else {
+        Diagnostic &diag = diags_.report(
+            Diag::DuplicateDefinition, importedAt,
+            fmt::format("block '{}' is defined by two imports", b->name));
+        diag.notes.push_back({it->second->nameRange, "one definition is here"});
+        diag.notes.push_back({b->nameRange, "the other definition is here"});
+      }
+    }
+  }
   return scope;
 }
 
@@ -158,7 +208,7 @@ const LoadedModule *Frontend::parseOnly(const std::string &path) {
   std::string error;
   uint32_t id = sm_.load(path, error);
   if (!id) {
-    diags_.report(Diag::ImportNotFound, {}, error);
+    diags_.report(Diag::UnreadableFile, {}, error);
     return nullptr;
   }
   auto mod = std::make_unique<LoadedModule>();

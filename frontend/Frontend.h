@@ -26,6 +26,7 @@ struct LoadedModule {
   std::string path; // canonical
   std::unique_ptr<ast::Module> ast;
   std::vector<const LoadedModule *> imports;
+  std::vector<SourceRange> importRanges; // the import of each, in this file
 };
 
 /// The blocks and networks a module can see: its own and its imports'.

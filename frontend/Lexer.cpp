@@ -185,6 +185,16 @@ private:
       isFloat = true;
       ++pos_;
       while (isDigit(peek(0))) ++pos_;
+    } else if (peek(0) == '.' && b != pos_) {
+      // `5.` (and `5.e3`): a point needs a digit after it (SPEC 2).
+      std::string digits = src_.substr(b, pos_ - b);
+      ++pos_;
+      while (isIdent(peek(0))) ++pos_;
+      diags_.report(Diag::InvalidNumber, range(b, pos_),
+                    fmt::format("invalid number '{}'; a point needs a digit after it, as in {}.0",
+                                src_.substr(b, pos_ - b), digits));
+      emit(Tok::Error, b);
+      return;
     }
     if (peek(0) == 'e' || peek(0) == 'E') {
       size_t save = pos_;
@@ -230,6 +240,10 @@ private:
       diags_.report(Diag::UnterminatedString, range(b, b + 1),
                     "unterminated string; expected '\"' before the end of the line");
       emit(Tok::Error, b);
+      // The string swallowed the rest of the line, and with it whatever would
+      // have closed the brackets opened before it: close them here, so that
+      // the line ends of the following statements stay significant.
+      while (!brackets_.empty() && brackets_.back() != '{') brackets_.pop_back();
       return;
     }
     ++pos_;

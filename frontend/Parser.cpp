@@ -198,6 +198,10 @@ private:
     auto d = std::make_unique<ImportDecl>(b);
     if (at(Tok::String)) {
       Token t = advance();
+      if (hasBadEscape(t.text)) { // reported by the lexer; nothing to look up
+        endOfItem();
+        return;
+      }
       d->isPath = true;
       d->target = unescape(t);
       d->spelling = std::string(t.text);
@@ -379,7 +383,7 @@ private:
       e.key = std::string(key.text);
       e.keyRange = key.range;
       advance(); // =
-      skipNewlines();
+      if (valueOnNextLine()) continue;
       e.value = parseExpr();
       if (!e.value) {
         syncLine();
@@ -455,7 +459,7 @@ private:
                                               : "'output' is not allowed in a repeat body");
       if (!parseBoundName(s, "an output name")) return;
       if (consume(Tok::Equal)) {
-        skipNewlines();
+        if (valueOnNextLine()) return;
         if (!(s.value = parseExpr())) return syncLine();
       }
       break;
@@ -471,13 +475,15 @@ private:
     }
     case Tok::Ident: {
       if (peekTok().kind != Tok::Equal) {
-        expected("'=' after the name, as in 'x = relu(y)'");
+        // The name is what was read; the error is about the token after it.
         advance();
+        expected("'=' after the name, as in 'x = relu(y)'");
+        if (at(Tok::Newline) || at(Tok::RBrace) || at(Tok::Eof)) return;
         return syncLine();
       }
       parseBoundName(s, "a name");
       advance(); // =
-      skipNewlines();
+      if (valueOnNextLine()) return;
       if (!(s.value = parseExpr())) return syncLine();
       break;
     }
@@ -492,6 +498,26 @@ private:
       expected("end of line after the statement");
       syncLine();
     }
+  }
+
+  /// A line end right after the '=' of a binding, an output or a setting
+  /// ends the statement (SPEC 2: '=' does not continue a line). Reports it;
+  /// a value alone on the next line is skipped with it, so that it does not
+  /// read as a statement of its own.
+  bool valueOnNextLine() {
+    if (!at(Tok::Newline)) return false;
+    diags_.report(Diag::ExpectedExpression, cur().range,
+                  "expected an expression after '=', found end of line; the value must start "
+                  "on the line of the '='");
+    size_t save = pos_;
+    advance();
+    bool statement = at(Tok::RBrace) || at(Tok::Eof) || at(Tok::At) || at(Tok::KwInput) ||
+                     at(Tok::KwOutput) || at(Tok::KwReturn) || at(Tok::KwImport) ||
+                     at(Tok::KwBlock) || at(Tok::KwNetwork) || at(Tok::KwSolver) ||
+                     at(Tok::KwData) || (at(Tok::Ident) && peekTok().kind == Tok::Equal);
+    if (statement) pos_ = save;
+    else syncLine();
+    return true;
   }
 
   bool parseBoundName(Stmt &s, const char *what) {
@@ -688,7 +714,11 @@ private:
       ExprPtr e = parseExpr();
       if (!e) return nullptr;
       if (!expect(Tok::RParen, "to close the parenthesis")) return nullptr;
-      return e; // parentheses only group; the formatter adds them back where needed
+      // Parentheses only group; the formatter adds them back where needed.
+      // They are remembered for the one place where they matter: the right
+      // side of '|' must be a name or a call written as such (SPEC 3).
+      e->parenthesized = true;
+      return e;
     }
     case Tok::LBracket: {
       advance();
@@ -756,6 +786,15 @@ private:
       return false;
     }
     return true;
+  }
+
+  static bool hasBadEscape(std::string_view text) {
+    for (size_t i = 0; i + 1 < text.size(); ++i)
+      if (text[i] == '\\') {
+        char e = text[++i];
+        if (e != '"' && e != '\\' && e != 'n' && e != 't') return true;
+      }
+    return false;
   }
 
   static std::string unescape(const Token &t) {

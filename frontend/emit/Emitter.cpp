@@ -2,6 +2,7 @@
 #include "frontend/emit/Emitter.h"
 
 #include "ir/NNOps.h"
+#include "runtime/Philox.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -130,6 +131,26 @@ private:
       op = b_.create<nn::MaxPoolOp>(l, in[0], pair(n, "kernel"),
                                     stride && stride->kind == Value::Kind::List ? pair(n, "stride") : pair(n, "kernel"),
                                     pair(n, "pad"), b_.getBoolAttr(n.attr("ceil")->b));
+    } else if (n.op == "avg_pool") {
+      const Value *stride = n.attr("stride");
+      op = b_.create<nn::AvgPoolOp>(l, in[0], pair(n, "kernel"),
+                                    stride && stride->kind == Value::Kind::List ? pair(n, "stride") : pair(n, "kernel"),
+                                    pair(n, "pad"), b_.getBoolAttr(n.attr("ceil")->b));
+    } else if (n.op == "lrn") {
+      op = b_.create<nn::LrnOp>(l, in[0], b_.getI64IntegerAttr(n.attr("size")->i), b_.getF64FloatAttr(n.attr("alpha")->f),
+                                b_.getF64FloatAttr(n.attr("beta")->f), b_.getF64FloatAttr(n.attr("k")->f));
+    } else if (n.op == "dropout") {
+      // The mask's stream is named after the op, so adding a layer does not move the others' masks.
+      op = b_.create<nn::DropoutOp>(l, in[0], b_.getF64FloatAttr(n.attr("rate")->f),
+                                    b_.getI64IntegerAttr((int64_t)stableHash(n.instance + "/" + n.name)));
+    } else if (n.op == "concat") {
+      op = b_.create<nn::ConcatOp>(l, in, b_.getI64IntegerAttr(n.attr("axis")->i));
+    } else if (n.op == "reshape") {
+      op = b_.create<nn::ReshapeOp>(l, tensorType(n.type), in[0]);
+    } else if (n.op == "transpose") {
+      SmallVector<int64_t> perm;
+      for (const Value &d : n.attr("perm")->elems) perm.push_back(d.i);
+      op = b_.create<nn::TransposeOp>(l, in[0], b_.getDenseI64ArrayAttr(perm));
     } else if (n.op == "dense") {
       op = b_.create<nn::DenseOp>(l, in[0], param(n, "weight"), param(n, "bias"));
     } else if (n.op == "relu") {

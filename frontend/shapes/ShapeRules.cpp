@@ -223,7 +223,11 @@ Err windowFits(const char *op, int64_t H, int64_t W, Pair k, Pair s, Pair p,
 
 //===-- Shared rule bodies ------------------------------------------------===//
 
-ShapeResult pool(const char *op, const TensorType &x, const PoolAttrs &a) {
+/// FLOPs per example as SPEC 11 states them: max_pool compares each window
+/// element, C*Ho*Wo*kh*kw; avg_pool also divides once per output element,
+/// C*Ho*Wo*(kh*kw + 1).
+ShapeResult pool(const char *op, const TensorType &x, const PoolAttrs &a,
+                 bool average) {
   TRY(wellFormed(op, x, 0));
   TRY(needFloat(op, x, 0));
   TRY(needRank(op, x, 4, "a 4-D input [N, C, H, W]"));
@@ -246,7 +250,8 @@ ShapeResult pool(const char *op, const TensorType &x, const PoolAttrs &a) {
                  a.pad, {1, 1}, a.ceil, false, ho, wo));
   TensorType t{x.dtype, {x.dims[0], x.dims[1], Dim::known(ho), Dim::known(wo)}};
   double c = x.dims[1].isKnown() ? (double)x.dims[1].value : 1;
-  return done(op, t, {}, (double)a.kernel.h * a.kernel.w * c * ho * wo);
+  double window = (double)a.kernel.h * a.kernel.w + (average ? 1 : 0);
+  return done(op, t, {}, window * c * ho * wo);
 }
 
 /// logits [N, K] float with K >= 1, labels [N] integer; returns K.
@@ -339,10 +344,10 @@ ShapeResult dense(const TensorType &x, const DenseAttrs &a) {
 }
 
 ShapeResult maxPool(const TensorType &x, const PoolAttrs &a) {
-  return pool("max_pool", x, a);
+  return pool("max_pool", x, a, false);
 }
 ShapeResult avgPool(const TensorType &x, const PoolAttrs &a) {
-  return pool("avg_pool", x, a);
+  return pool("avg_pool", x, a, true);
 }
 
 ShapeResult lrn(const TensorType &x, const LrnAttrs &a) {
@@ -357,10 +362,10 @@ ShapeResult lrn(const TensorType &x, const LrnAttrs &a) {
   if (!std::isfinite(a.alpha) || !std::isfinite(a.beta) || !std::isfinite(a.k))
     return fail("lrn alpha, beta and k must be finite, got " + S(a.alpha) +
                 ", " + S(a.beta) + ", " + S(a.k));
-  // Per element: `size` multiply-adds for the windowed sum of squares (counted
-  // as 1 each, the window is shared across neighbours in practice), then
-  // scale by alpha, add k, pow beta and divide: size + 4.
-  return elementwise(op, x, (double)a.size + 4);
+  // Per element (SPEC 11): `size` multiply-adds for the windowed sum of
+  // squares (2 each), then scale by alpha, add k, pow beta and divide:
+  // 2*size + 4.
+  return elementwise(op, x, 2.0 * a.size + 4);
 }
 
 ShapeResult batchNorm(const TensorType &x, const BatchNormAttrs &a) {
@@ -383,7 +388,9 @@ ShapeResult batchNorm(const TensorType &x, const BatchNormAttrs &a) {
     params = {{"weight", {C}, true}, {"bias", {C}, true}};
   params.push_back({"running_mean", {C}, false});
   params.push_back({"running_var", {C}, false});
-  return done(op, x, params, 4 * elems(x)); // subtract, multiply, scale, shift
+  // Evaluation mode (SPEC 11): the statistics fold into one multiply-add
+  // per element, 2*numel.
+  return done(op, x, params, 2 * elems(x));
 }
 
 ShapeResult dropout(const TensorType &x, double rate) {
@@ -391,7 +398,7 @@ ShapeResult dropout(const TensorType &x, double rate) {
   TRY(needFloat("dropout", x, 0));
   if (!(rate >= 0 && rate < 1)) // also rejects NaN
     return fail("dropout rate must be in [0, 1), got " + S(rate));
-  return elementwise("dropout", x, 1);
+  return elementwise("dropout", x, 0); // the identity in evaluation mode
 }
 
 ShapeResult activation(const char *opName, const TensorType &x) {
@@ -426,8 +433,8 @@ ShapeResult accuracy(const TensorType &logits, const TensorType &labels,
   TRY(lossOperands(op, logits, labels, K));
   if (topK < 1 || topK > K)
     return fail("accuracy top_k must be in [1, " + S(K) + "], got " + S(topK));
-  // A top-k selection compares each of the K scores with up to k kept ones.
-  return done(op, {DType::F32, {}}, {}, (double)K * topK);
+  // SPEC 11: K per example (each score is compared with the label's once).
+  return done(op, {DType::F32, {}}, {}, (double)K);
 }
 
 ShapeResult flatten(const TensorType &x, int64_t axis) {
@@ -569,6 +576,10 @@ ShapeResult broadcast(const char *opName, const TensorType &a,
                     " expects operands of the same element type, got " +
                     a.str() + " and " + b.str(),
                 1);
+  if (std::string(opName) == "div") { // SPEC 11.4: float tensors only
+    TRY(needFloat(opName, a, 0, "float tensors"));
+    TRY(needFloat(opName, b, 1, "float tensors"));
+  }
   size_t r = std::max(a.dims.size(), b.dims.size());
   std::vector<Dim> dims(r);
   for (size_t i = 0; i < r; ++i) {

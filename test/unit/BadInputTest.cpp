@@ -63,6 +63,16 @@ TEST(BadInput, ImportCycles) {
   EXPECT_TRUE(self.has("E0031"));
   auto missing = checkFile(dir.write("m.nn", "nn 1\nimport std.nothing\n"));
   EXPECT_TRUE(missing.has("E0030"));
+  // A module path names the standard library only, never a file next to
+  // the importing one (SPEC 6).
+  dir.write("local.nn", "nn 1\nblock f(x) {\n  return x\n}\n");
+  auto local = checkFile(dir.write("l.nn", "nn 1\nimport local\n"));
+  EXPECT_TRUE(local.has("E0030"));
+  // A file named to check that cannot be read is E0008, not an import error.
+  auto unreadable = checkFile(dir.path() + "/nothing-here.nn");
+  EXPECT_TRUE(unreadable.has("E0008"));
+  EXPECT_FALSE(unreadable.has("E0030"));
+  EXPECT_TRUE(checkFile(dir.path()).has("E0008"));
 }
 
 TEST(BadInput, TenMegabytesChecksQuickly) {

@@ -49,6 +49,38 @@ TEST(Lexer, MalformedNumbersAreErrors) {
   EXPECT_EQ(l->result.tokens[1].kind, Tok::Error);
 }
 
+TEST(Lexer, APointNeedsADigitAfterIt) {
+  // SPEC 2: `.5` and `.5e3` are numbers; `5.` (and `5.e3`) are not.
+  auto good = lexText(".5 .5e3 5.0");
+  std::vector<Tok> want = {Tok::Float, Tok::Float, Tok::Float, Tok::Eof};
+  EXPECT_EQ(good->kinds(), want);
+  EXPECT_EQ(good->diags->errorCount(), 0u);
+  auto bad = lexText("f(5.) 5.e3");
+  ASSERT_EQ(bad->diags->errorCount(), 2u);
+  EXPECT_EQ(bad->diags->diagnostics()[0].kind, Diag::InvalidNumber);
+  EXPECT_NE(bad->diags->diagnostics()[0].message.find("'5.'"), std::string::npos);
+  EXPECT_EQ(bad->result.tokens[2].kind, Tok::Error);
+  EXPECT_EQ(bad->result.tokens[2].text, "5.");
+  EXPECT_EQ(bad->result.tokens[3].kind, Tok::RParen);
+  EXPECT_EQ(bad->result.tokens[4].text, "5.e3");
+}
+
+TEST(Lexer, UnterminatedStringClosesTheBracketsOfItsLine) {
+  // The string swallows the ')' that would close the call: the line ends
+  // after it still end statements.
+  auto l = lexText("a = f(\"abc)\nb = 1\nc = 2\n");
+  int newlines = 0;
+  for (Tok k : l->kinds()) newlines += k == Tok::Newline;
+  EXPECT_EQ(newlines, 3);
+  ASSERT_EQ(l->diags->errorCount(), 1u);
+  EXPECT_EQ(l->diags->diagnostics()[0].kind, Diag::UnterminatedString);
+  // Braces stay open: a body's line ends are significant anyway.
+  auto body = lexText("g(repeat 2 with h = x {\n y = \"abc\n return h\n})\nz = 1\n");
+  newlines = 0;
+  for (Tok k : body->kinds()) newlines += k == Tok::Newline;
+  EXPECT_EQ(newlines, 5); // after '{', the string, 'return h', '})' and 'z = 1'
+}
+
 TEST(Lexer, NewlinesAreDroppedInsideParensButNotInsideBraces) {
   auto l = lexText("f(a,\n b)\nrepeat 2 with h = x {\n return h\n}\n");
   int newlines = 0;

@@ -123,6 +123,48 @@ network m {
   EXPECT_TRUE(sawC);
 }
 
+TEST(Parser, ALineEndAfterEqualsEndsTheStatement) {
+  // SPEC 2: '=' is not an operator that continues a line.
+  auto p = parse("nn 1\nnetwork n {\n  a =\n    relu(x)\n  output y =\n  b = relu(x)\n}\n"
+                 "solver {\n  lr =\n    0.1\n}\n");
+  EXPECT_EQ(p->kinds(), (std::vector<Diag>{Diag::ExpectedExpression, Diag::ExpectedExpression,
+                                           Diag::ExpectedExpression}));
+  const Diagnostic &d = p->diags->diagnostics()[0];
+  EXPECT_EQ(p->sm.file(d.range.file).lineCol(d.range.begin).line, 3u);
+  // The statement after `output y =` is kept.
+  auto *n = dyn<NetworkDecl>(p->module->decls.at(0).get());
+  ASSERT_NE(n, nullptr);
+  ASSERT_EQ(n->body.stmts.size(), 1u);
+  EXPECT_EQ(n->body.stmts[0].name, "b");
+}
+
+TEST(Parser, MissingEqualsPointsAtWhatWasFound) {
+  auto p = parse("nn 1\nnetwork n {\n  d relu(x)\n  output y = relu(x)\n}\n");
+  ASSERT_EQ(p->kinds(), std::vector<Diag>{Diag::ExpectedToken});
+  const Diagnostic &d = p->diags->diagnostics()[0];
+  EXPECT_EQ(p->sm.file(d.range.file).text().substr(d.range.begin, d.range.end - d.range.begin), "relu");
+  EXPECT_NE(d.message.find("found 'relu'"), std::string::npos) << d.message;
+}
+
+TEST(Parser, ParenthesesAreRemembered) {
+  auto p = parse("nn 1\nnetwork n {\n  y = x | (relu) | f\n}\n");
+  ASSERT_TRUE(p->kinds().empty());
+  auto *n = dyn<NetworkDecl>(p->module->decls.at(0).get());
+  auto *outer = dyn<BinaryExpr>(n->body.stmts.at(0).value.get());
+  ASSERT_NE(outer, nullptr);
+  EXPECT_FALSE(outer->rhs->parenthesized);
+  auto *inner = dyn<BinaryExpr>(outer->lhs.get());
+  ASSERT_NE(inner, nullptr);
+  EXPECT_TRUE(inner->rhs->parenthesized);
+}
+
+TEST(Parser, ImportWithABadEscapeIsNotLookedUp) {
+  auto p = parse("nn 1\nimport \"C:\\models\\a.nn\"\nimport \"ok.nn\"\n");
+  EXPECT_EQ(p->kinds(), (std::vector<Diag>{Diag::InvalidEscape, Diag::InvalidEscape}));
+  ASSERT_EQ(p->module->decls.size(), 1u);
+  EXPECT_EQ(dyn<ImportDecl>(p->module->decls[0].get())->target, "ok.nn");
+}
+
 TEST(Parser, PositionalAfterNamedAndMisplacedStatements) {
   auto p = parse("nn 1\nblock b(x) {\n  input y: f32[N]\n  return f(a=1, x)\n}\nnetwork n {\n  return x\n}\n");
   auto k = p->kinds();

@@ -164,8 +164,10 @@ network n {
 }
 
 TEST(Sema, TensorAnnotationsBindSymbols) {
+  // A dimension name binds the argument's dimension (C is 3 here); SPEC 8.2
+  // allows it inside a reshape shape list only.
   auto c = checkText(std::string(kHead) + R"(block proj(x: f32[N, C, _, _]) {
-  return conv2d(x, out=C * 2, kernel=1)
+  return reshape(x, [N, C * 2, 4, 8])
 }
 network n {
   input x: f32[N, 3, 8, 8]
@@ -173,7 +175,17 @@ network n {
 }
 )");
   ASSERT_EQ(c.errors(), 0u) << c.firstMessage();
-  EXPECT_EQ(c.node("y")->type.str(), "f32[N, 6, 8, 8]");
+  EXPECT_EQ(c.node("y")->type.str(), "f32[N, 6, 4, 8]");
+  auto asInt = checkText(std::string(kHead) + R"(block proj(x: f32[N, C, _, _]) {
+  return conv2d(x, out=C * 2, kernel=1)
+}
+network n {
+  input x: f32[N, 3, 8, 8]
+  output y = proj(x)
+}
+)");
+  EXPECT_EQ(asInt.errors(), 1u);
+  EXPECT_TRUE(asInt.has("E0054"));
   auto bad = checkText(std::string(kHead) + R"(block p(x: f32[N, 3, 28, 28]) {
   return x
 }
@@ -347,6 +359,149 @@ data {
 }
 )");
   EXPECT_TRUE(bad.has("E0083"));
+}
+
+TEST(Sema, RecursionIsRefusedWithoutInstances) {
+  // SPEC 7: whether or not a network instantiates the block; each cycle once.
+  auto c = checkText(std::string(kHead) + R"(block self(x) {
+  return add(self(x), self(x))
+}
+block a(x) {
+  return b(x)
+}
+block b(x) {
+  return x | a
+}
+network n {
+  input x: f32[N, 4]
+  output y = relu(x)
+}
+)");
+  EXPECT_EQ(c.errors(), 2u);
+  for (const Diagnostic &d : c.fe->diags().diagnostics()) EXPECT_EQ(d.kind, Diag::RecursiveBlock);
+}
+
+TEST(Sema, AttributeRangeErrorsAreArgumentErrors) {
+  // An argument out of range is E0055 at the argument; shapes stay E0060.
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 3, 8, 8]
+  output a = dropout(x, rate=1.5)
+  output b = conv2d(x, out=4, kernel=3, groups=2)
+}
+)");
+  ASSERT_EQ(c.errors(), 2u);
+  const auto &ds = c.fe->diags().diagnostics();
+  const SourceFile &f = c.fe->sources().file(ds[0].range.file);
+  EXPECT_EQ(ds[0].kind, Diag::InvalidValue);
+  EXPECT_EQ(f.text().substr(ds[0].range.begin, ds[0].range.end - ds[0].range.begin), "1.5");
+  EXPECT_EQ(ds[1].kind, Diag::ShapeError); // input channels (3) are not divisible by groups (2)
+}
+
+TEST(Sema, ValuesThatCannotBeBound) {
+  auto init = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  w = xavier()
+  output y = dense(x, out=2, weight_init=w)
+}
+)");
+  EXPECT_EQ(init.errors(), 1u);
+  EXPECT_TRUE(init.has("E0054"));
+  auto underscore = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  _ = relu(x)
+  output y = repeat 2 as _ with h = x {
+    return relu(h)
+  }
+}
+)");
+  EXPECT_EQ(underscore.errors(), 2u);
+  EXPECT_TRUE(underscore.has("E0041"));
+}
+
+TEST(Sema, InputsShareOneBatchName) {
+  auto c = checkText(std::string(kHead) + R"(network n {
+  input x: f32[N, 4]
+  input label: i32[B]
+  output loss = softmax_cross_entropy(x, label)
+}
+)");
+  EXPECT_EQ(c.errors(), 1u);
+  EXPECT_TRUE(c.has("E0055"));
+  EXPECT_FALSE(c.has("E0060"));
+}
+
+TEST(Sema, TopLevelNamesAndAttributes) {
+  auto op = checkText(std::string(kHead) + "block relu(x) {\n  return tanh(x)\n}\n"
+                      "network n {\n  input x: f32[N, 4]\n  output y = relu(x)\n}\n");
+  EXPECT_EQ(op.errors(), 1u);
+  EXPECT_TRUE(op.has("E0042"));
+  auto twice = checkText(std::string(kHead) + "@fine @fine\nnetwork n {\n  input x: f32[N, 4]\n"
+                         "  @coarse @coarse\n  output y = relu(x)\n}\n");
+  EXPECT_EQ(twice.errors(), 2u);
+  EXPECT_TRUE(twice.has("E0027"));
+  auto network = checkText(std::string(kHead) + "network m {\n  input x: f32[N, 4]\n  output y = relu(x)\n}\n"
+                           "network n {\n  input x: f32[N, 4]\n  output y = x | m\n}\n");
+  EXPECT_EQ(network.errors(), 1u);
+  EXPECT_TRUE(network.has("E0043"));
+}
+
+TEST(Sema, ImportClashesAreReportedInTheImportingFile) {
+  nnc::test::TempDir dir;
+  dir.write("a.nn", "nn 1\nblock twin(x) {\n  return relu(x)\n}\n");
+  dir.write("b.nn", "nn 1\nblock twin(x) {\n  return tanh(x)\n}\nblock helper(x) {\n  return x\n}\n");
+  auto c = nnc::test::checkFile(dir.write("main.nn", std::string(kHead) +
+      "import \"a.nn\"\nimport \"b.nn\"\nblock helper(x) {\n  return x\n}\n"
+      "network n {\n  input x: f32[N, 4]\n  output y = twin(helper(x))\n}\n"));
+  ASSERT_EQ(c.errors(), 2u);
+  for (const Diagnostic &d : c.fe->diags().diagnostics()) {
+    EXPECT_EQ(d.kind, Diag::DuplicateDefinition);
+    EXPECT_NE(c.fe->sources().file(d.range.file).path().find("main.nn"), std::string::npos);
+    EXPECT_GE(d.notes.size(), 2u);
+  }
+}
+
+TEST(Sema, CascadesAreNotReported) {
+  // A duplicate parameter is not a missing argument at calls; a use before
+  // the binding does not make the binding unused; a statement after return
+  // is not a missing return.
+  auto c = checkText(std::string(kHead) + R"(block b(x, k: int, k: int) {
+  return relu(x)
+  z = relu(x)
+}
+network n {
+  input x: f32[N, 4]
+  output y = b(relu(c), 1)
+  c = relu(x)
+}
+)");
+  EXPECT_TRUE(c.has("E0041"));
+  EXPECT_TRUE(c.has("E0045"));
+  EXPECT_TRUE(c.has("E0025"));
+  EXPECT_FALSE(c.has("E0051"));
+  EXPECT_FALSE(c.has("E0071"));
+  EXPECT_EQ(c.errors(), 3u);
+  EXPECT_EQ(c.warnings(), 0u);
+}
+
+TEST(Sema, SolverAndDataChecks) {
+  const char *net = R"(network n {
+  input x: f32[N, 4]
+  input label: i32[N]
+  output loss = softmax_cross_entropy(dense(x, out=3), label)
+  output acc = accuracy(dense(x, out=3), label)
+}
+)";
+  auto lr = checkText(std::string(kHead) + net + "solver {\n  method = sgd()\n  lr = 0.1 * step(gamma=0.1, step=100) * 0.5\n}\n");
+  EXPECT_EQ(lr.errors(), 0u) << lr.firstMessage();
+  auto acc = checkText(std::string(kHead) + net + "solver {\n  method = sgd()\n  lr = 0.1\n  minimize = acc\n}\n");
+  EXPECT_EQ(acc.errors(), 1u);
+  EXPECT_TRUE(acc.has("E0081"));
+  auto bare = checkText(std::string(kHead) + net + "solver {\n  method = adam\n  lr = 0.1 * fixed\n}\n");
+  EXPECT_EQ(bare.errors(), 2u);
+  EXPECT_TRUE(bare.has("E0083"));
+  EXPECT_FALSE(bare.has("E0040"));
+  auto dropped = checkText(std::string(kHead) + net + "solver {\n  method = [sgd()]\n  lr = 0.1\n  batch = -adam()\n}\n");
+  EXPECT_EQ(dropped.errors(), 2u);
 }
 
 } // namespace

@@ -330,6 +330,13 @@ TEST(Pool, LeNetPools) {
   EXPECT_EQ(ty(maxPool(T("f32[N, 50, 8, 8]"), pool(2, 2))), "f32[N, 50, 4, 4]");
 }
 
+TEST(Pool, AvgPoolFlopsCountTheDivision) {
+  // SPEC 11: avg_pool is C*Ho*Wo*(kh*kw + 1), max_pool C*Ho*Wo*kh*kw.
+  EXPECT_DOUBLE_EQ(avgPool(T("f32[N, 2, 4, 4]"), pool(2, 2)).flopsPerExample, 2.0 * 4 * 5);
+  EXPECT_DOUBLE_EQ(maxPool(T("f32[N, 2, 4, 4]"), pool(2, 2)).flopsPerExample, 2.0 * 4 * 4);
+  EXPECT_DOUBLE_EQ(avgPool(T("f32[N, 1024, 7, 7]"), pool(7, 1)).flopsPerExample, 1024.0 * 50);
+}
+
 TEST(Pool, FloorPaddingAndSymbolicChannels) {
   EXPECT_EQ(ty(avgPool(T("f32[N, 8, 7, 7]"), pool(3, 1, 1))),
             "f32[N, 8, 7, 7]");
@@ -424,7 +431,7 @@ TEST(Lrn, AlexNetNorm1) {
   ShapeResult r = lrn(T("f32[N, 96, 55, 55]"), LrnAttrs{});
   EXPECT_EQ(ty(r), "f32[N, 96, 55, 55]");
   EXPECT_TRUE(r.params.empty());
-  EXPECT_DOUBLE_EQ(r.flopsPerExample, 9.0 * 96 * 55 * 55); // size 5 + 4
+  EXPECT_DOUBLE_EQ(r.flopsPerExample, 14.0 * 96 * 55 * 55); // SPEC 11: 2*size + 4
 }
 
 TEST(Lrn, Errors) {
@@ -447,7 +454,7 @@ TEST(BatchNorm, ParamsAndRanks) {
   EXPECT_EQ(ty(r), "f32[N, 64, 56, 56]");
   EXPECT_EQ(params(r),
             "weight[64] bias[64] running_mean[64]~ running_var[64]~");
-  EXPECT_DOUBLE_EQ(r.flopsPerExample, 4.0 * 64 * 56 * 56);
+  EXPECT_DOUBLE_EQ(r.flopsPerExample, 2.0 * 64 * 56 * 56); // SPEC 11: 2*numel
   BatchNormAttrs noAffine;
   noAffine.affine = false;
   ShapeResult r2 = batchNorm(T("f16[N, 10]"), noAffine);
@@ -485,7 +492,7 @@ TEST(BatchNorm, Errors) {
 TEST(Dropout, RateRange) {
   ShapeResult r = dropout(T("f32[N, 4096]"), 0.5);
   EXPECT_EQ(ty(r), "f32[N, 4096]");
-  EXPECT_DOUBLE_EQ(r.flopsPerExample, 4096);
+  EXPECT_DOUBLE_EQ(r.flopsPerExample, 0); // SPEC 11: the identity when evaluating
   EXPECT_TRUE(dropout(T("f32[N, 10]"), 0).ok());
   EXPECT_TRUE(fails(dropout(T("f32[N, 10]"), 1),
                     "dropout rate must be in [0, 1), got 1", -1));
@@ -580,7 +587,7 @@ TEST(SoftmaxCrossEntropy, Errors) {
 TEST(Accuracy, TopK) {
   ShapeResult r = accuracy(T("f32[N, 1000]"), T("i32[N]"), 5);
   EXPECT_EQ(ty(r), "f32[]");
-  EXPECT_DOUBLE_EQ(r.flopsPerExample, 5000);
+  EXPECT_DOUBLE_EQ(r.flopsPerExample, 1000); // SPEC 11: K, whatever top_k
   EXPECT_TRUE(accuracy(T("f32[N, 10]"), T("i64[N]"), 10).ok());
   EXPECT_TRUE(fails(accuracy(T("f32[N, 10]"), T("i64[N]"), 0),
                     "accuracy top_k must be in [1, 10], got 0", -1));
@@ -750,6 +757,15 @@ TEST(Broadcast, NumPyRules) {
             "f32[4, 2, 3]");
   EXPECT_DOUBLE_EQ(
       broadcast("add", T("f32[2, 1]"), T("f32[1, 3]")).flopsPerExample, 6);
+}
+
+TEST(Broadcast, DivTakesFloatTensorsOnly) {
+  // SPEC 11.4: "div takes float tensors only"; add, sub and mul take any.
+  EXPECT_TRUE(fails(broadcast("div", T("i32[N, 4]"), T("i32[N, 4]")),
+                    "div expects float tensors (f32, f16 or bf16), got i32[N, 4]", 0));
+  EXPECT_TRUE(fails(broadcast("div", T("i64[2]"), T("i64[2]")), "float tensors", 0));
+  EXPECT_TRUE(broadcast("mul", T("i32[N, 4]"), T("i32[N, 4]")).ok());
+  EXPECT_EQ(ty(broadcast("div", T("bf16[N, 4]"), T("bf16[4]"))), "bf16[N, 4]");
 }
 
 TEST(Broadcast, Errors) {
