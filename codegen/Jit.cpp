@@ -84,6 +84,7 @@ std::unique_ptr<JitModel> JitModel::create(mlir::ModuleOp module, std::string &e
     add("nnc_cpu_dense_fwd", &nnc_cpu_dense_fwd);
     add("nnc_cpu_dense_bwd_data", &nnc_cpu_dense_bwd_data);
     add("nnc_cpu_dense_bwd_weights", &nnc_cpu_dense_bwd_weights);
+    add("nnc_dropout_mask", &nnc_dropout_mask);
     add("nnc_parallel_for", &nnc_parallel_for);
     return map;
   });

@@ -140,6 +140,12 @@ ScalarBody elementwiseBody(Operation *op) {
           return b.create<arith::MulFOp>(l, a[0], d);
         };
       })
+      .Case<nn::DropoutBackwardOp>([](auto d) {
+        double k = 1.0 / (1.0 - d.getRate().convertToDouble());
+        return [k](B b, L l, V a) -> Value {
+          return b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, a[0], a[1]), cst(b, l, k));
+        };
+      })
       .Default([](Operation *) { return ScalarBody(); });
 }
 
@@ -158,6 +164,7 @@ public:
 
   /// Builds the lowered function `name`; returns its workspace size, or -1.
   int64_t run(StringRef name, bool training) {
+    training_ = training;
     Block &body = f_.getBody().front();
     for (Operation &op : body) ops_.push_back(&op);
     for (size_t i = 0; i < ops_.size(); ++i) index_[ops_[i]] = i;
@@ -185,6 +192,7 @@ public:
     Value stateArg = entry->getArgument(1), wsArg = entry->getArgument(2);
     for (size_t i = 0; i < inputs.size(); ++i) buffers_[inputs[i]] = entry->getArgument(3 + i);
     Value hyper = training ? entry->getArgument(3 + inputs.size()) : Value();
+    hyper_ = hyper;
     Value metrics = entry->getArgument(entry->getNumArguments() - 1);
 
     // Arguments that live in the state arena, and the learning rate.
@@ -230,6 +238,11 @@ private:
         v = def->getOperand(0);
         continue;
       }
+      // Evaluating, dropout is the identity: its result is its input.
+      if (auto d = dyn_cast_or_null<nn::DropoutOp>(def); d && !training_ && v == d.getResult()) {
+        v = d.getInput();
+        continue;
+      }
       if (auto sgd = dyn_cast_or_null<nn::SgdUpdateOp>(def)) {
         v = cast<OpResult>(v).getResultNumber() == 0 ? sgd.getParam() : sgd.getVelocity();
         continue;
@@ -246,6 +259,8 @@ private:
     for (Operation *op : ops_)
       for (Value r : op->getResults()) {
         if (root(r) != r) continue;
+        // Evaluating, no dropout mask is drawn, so none needs memory.
+        if (auto d = dyn_cast<nn::DropoutOp>(op); d && !training_ && r == d.getMask()) continue;
         ranges[r] = {(int64_t)index_[op], (int64_t)index_[op], alignUp(bytesOf(r.getType()))};
       }
     for (Operation *op : ops_)
@@ -453,6 +468,17 @@ private:
     if (isa<nn::FlattenOp, nn::ReshapeOp>(op)) return success(); // a view of the same bytes
     if (ScalarBody body = elementwiseBody(op)) return lowerElementwise(op, body);
     if (auto r = dyn_cast<nn::ReduceToOp>(op)) return lowerReduceTo(r);
+    if (auto p = dyn_cast<nn::AvgPoolOp>(op))
+      return lowerAvgPool(p.getInput(), p.getResult(), p.getKernel(), p.getStride(), p.getPad(), false);
+    if (auto p = dyn_cast<nn::AvgPoolBackwardOp>(op))
+      return lowerAvgPool(p.getResult(), p.getGrad(), p.getKernel(), p.getStride(), p.getPad(), true);
+    if (auto l = dyn_cast<nn::LrnOp>(op)) return lowerLrn(l);
+    if (auto l = dyn_cast<nn::LrnBackwardOp>(op)) return lowerLrnBackward(l);
+    if (auto d = dyn_cast<nn::DropoutOp>(op)) return lowerDropout(d);
+    if (auto c = dyn_cast<nn::ConcatOp>(op)) return lowerConcat(c.getResult(), c.getInputs(), c.getAxisIndex(), false);
+    if (auto c = dyn_cast<nn::ConcatBackwardOp>(op))
+      return lowerConcat(c.getGrad(), c.getResults(), (int64_t)c.getAxis(), true);
+    if (auto t = dyn_cast<nn::TransposeOp>(op)) return lowerTranspose(t);
     if (auto s = dyn_cast<nn::SoftmaxOp>(op)) return lowerSoftmax(s);
     if (auto s = dyn_cast<nn::SoftmaxBackwardOp>(op)) return lowerSoftmaxBackward(s);
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
@@ -469,6 +495,189 @@ private:
       return lowerCrossEntropy(s.getLogits(), s.getLabels(), s.getGrad(), s.getResult());
     if (auto a = dyn_cast<nn::AccuracyOp>(op)) return lowerAccuracy(a);
     return op->emitError("'") << op->getName() << "' is not supported on cpu yet";
+  }
+
+  // ---- generated pooling, normalization and shape ops ----
+  static Value idx(OpBuilder &b, Location l, int64_t v) { return b.create<arith::ConstantIndexOp>(l, v); }
+  static Value toF32(OpBuilder &b, Location l, Value i) {
+    return b.create<arith::SIToFPOp>(l, b.getF32Type(), b.create<arith::IndexCastOp>(l, b.getI64Type(), i));
+  }
+
+  /// The cells [lo, hi) of output position `o`'s window inside the input and
+  /// its extent within the padded input (the divisor), as in the reference.
+  struct Window { Value lo, hi, padded; };
+  Window window(OpBuilder &b, Location l, Value o, int64_t k, int64_t s, int64_t p, int64_t in) {
+    Value start = b.create<arith::SubIOp>(l, b.create<arith::MulIOp>(l, o, idx(b, l, s)), idx(b, l, p));
+    Value end = b.create<arith::MinSIOp>(l, b.create<arith::AddIOp>(l, start, idx(b, l, k)), idx(b, l, in + p));
+    return {b.create<arith::MaxSIOp>(l, start, idx(b, l, 0)), b.create<arith::MinSIOp>(l, end, idx(b, l, in)),
+            b.create<arith::SubIOp>(l, end, start)};
+  }
+
+  /// Forward: y = window sum / divisor. Backward (`x` the gradient to fill,
+  /// `y` the incoming one): each dy / divisor is added to its window's cells.
+  LogicalResult lowerAvgPool(Value x, Value y, ArrayRef<int64_t> k, ArrayRef<int64_t> s, ArrayRef<int64_t> p,
+                             bool backward) {
+    auto xs = cast<RankedTensorType>(x.getType()).getShape();
+    auto ys = cast<RankedTensorType>(y.getType()).getShape();
+    Value xb = buffer(x), yb = buffer(y);
+    if (backward) b_.create<linalg::FillOp>(f_.getLoc(), ValueRange{f32(0)}, ValueRange{xb});
+    SmallVector<Value> lbs(4, index(0)), steps(4, index(1)), ubs;
+    for (int64_t d : ys) ubs.push_back(index(d));
+    scf::buildLoopNest(b_, f_.getLoc(), lbs, ubs, steps, [&](OpBuilder &b, Location l, ValueRange iv) {
+      Window wh = window(b, l, iv[2], k[0], s[0], p[0], xs[2]);
+      Window ww = window(b, l, iv[3], k[1], s[1], p[1], xs[3]);
+      Value count = toF32(b, l, b.create<arith::MulIOp>(l, wh.padded, ww.padded));
+      Value one = idx(b, l, 1);
+      if (!backward) {
+        auto sum = scf::buildLoopNest(b, l, {wh.lo, ww.lo}, {wh.hi, ww.hi}, {one, one}, ValueRange{cst(b, l, 0)},
+                                      [&](OpBuilder &nb, Location il, ValueRange hw, ValueRange acc) -> scf::ValueVector {
+          Value v = nb.create<memref::LoadOp>(il, xb, ValueRange{iv[0], iv[1], hw[0], hw[1]});
+          return {nb.create<arith::AddFOp>(il, acc[0], v)};
+        });
+        b.create<memref::StoreOp>(l, b.create<arith::DivFOp>(l, sum.results[0], count), yb, iv);
+        return;
+      }
+      Value share = b.create<arith::DivFOp>(l, b.create<memref::LoadOp>(l, yb, iv), count);
+      scf::buildLoopNest(b, l, {wh.lo, ww.lo}, {wh.hi, ww.hi}, {one, one}, [&](OpBuilder &nb, Location il, ValueRange hw) {
+        SmallVector<Value> at = {iv[0], iv[1], hw[0], hw[1]};
+        Value v = nb.create<memref::LoadOp>(il, xb, at);
+        nb.create<memref::StoreOp>(il, nb.create<arith::AddFOp>(il, v, share), xb, at);
+      });
+    });
+    return success();
+  }
+
+  /// scale^-beta as exp(-beta * log(scale)).
+  static Value powNeg(OpBuilder &b, Location l, Value scale, double beta) {
+    return b.create<math::ExpOp>(l, b.create<arith::MulFOp>(l, b.create<math::LogOp>(l, scale), cst(b, l, -beta)));
+  }
+
+  /// k + alpha/size * the sum of x^2 over channel c's window, at row `at`.
+  Value lrnScale(OpBuilder &b, Location l, Value x, SmallVector<Value> &at, Value c, int64_t size, int64_t channels,
+                 double alpha, double k) {
+    int64_t half = (size - 1) / 2;
+    Value lo = b.create<arith::MaxSIOp>(l, b.create<arith::SubIOp>(l, c, idx(b, l, half)), idx(b, l, 0));
+    Value hi = b.create<arith::MinSIOp>(l, b.create<arith::AddIOp>(l, c, idx(b, l, half + 1)), idx(b, l, channels));
+    auto loop = b.create<scf::ForOp>(l, lo, hi, idx(b, l, 1), ValueRange{cst(b, l, 0)},
+                                     [&](OpBuilder &nb, Location il, Value j, ValueRange acc) {
+      at[1] = j;
+      Value v = nb.create<memref::LoadOp>(il, x, at);
+      nb.create<scf::YieldOp>(il, ValueRange{nb.create<arith::AddFOp>(il, acc[0], nb.create<arith::MulFOp>(il, v, v))});
+    });
+    return b.create<arith::AddFOp>(l, cst(b, l, k),
+                                   b.create<arith::MulFOp>(l, loop.getResult(0), cst(b, l, alpha / size)));
+  }
+
+  /// Per (n, spatial position): y[c] = x[c] * scale[c]^-beta.
+  LogicalResult lowerLrn(nn::LrnOp op) {
+    auto shape = op.getInput().getType().getShape();
+    int64_t size = (int64_t)op.getSize(), channels = shape[1];
+    double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble(), k = op.getK().convertToDouble();
+    Value x = buffer(op.getInput()), y = buffer(op.getResult());
+    forEachRow(shape, 1, [&](OpBuilder &b, Location l, SmallVector<Value> &at) {
+      axisLoop(b, l, channels, Value(), [&](OpBuilder &nb, Location il, Value c, Value) {
+        Value scale = lrnScale(nb, il, x, at, c, size, channels, alpha, k);
+        at[1] = c;
+        Value xv = nb.create<memref::LoadOp>(il, x, at);
+        nb.create<memref::StoreOp>(il, nb.create<arith::MulFOp>(il, xv, powNeg(nb, il, scale, beta)), y, at);
+        return Value();
+      });
+    });
+    return success();
+  }
+
+  /// Per row: dx[c] = dy[c] scale[c]^-beta - 2 beta alpha/size x[c] * sum over j in
+  /// window(c) of t[j], t[j] = dy[j] x[j] scale[j]^(-beta-1) kept in a stack row.
+  LogicalResult lowerLrnBackward(nn::LrnBackwardOp op) {
+    auto shape = op.getInput().getType().getShape();
+    int64_t size = (int64_t)op.getSize(), channels = shape[1], half = (size - 1) / 2;
+    double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble(), k = op.getK().convertToDouble();
+    Value x = buffer(op.getInput()), dy = buffer(op.getGrad()), dx = buffer(op.getResult());
+    Value t = b_.create<memref::AllocaOp>(f_.getLoc(), MemRefType::get({channels}, b_.getF32Type()));
+    forEachRow(shape, 1, [&](OpBuilder &b, Location l, SmallVector<Value> &at) {
+      axisLoop(b, l, channels, Value(), [&](OpBuilder &nb, Location il, Value c, Value) {
+        Value scale = lrnScale(nb, il, x, at, c, size, channels, alpha, k);
+        at[1] = c;
+        Value p = powNeg(nb, il, scale, beta);
+        Value g = nb.create<memref::LoadOp>(il, dy, at);
+        Value xv = nb.create<memref::LoadOp>(il, x, at);
+        nb.create<memref::StoreOp>(il, nb.create<arith::MulFOp>(il, g, p), dx, at);
+        Value tc = nb.create<arith::DivFOp>(il, nb.create<arith::MulFOp>(il, nb.create<arith::MulFOp>(il, g, xv), p), scale);
+        nb.create<memref::StoreOp>(il, tc, t, ValueRange{c});
+        return Value();
+      });
+      axisLoop(b, l, channels, Value(), [&](OpBuilder &nb, Location il, Value c, Value) {
+        Value lo = nb.create<arith::MaxSIOp>(il, nb.create<arith::SubIOp>(il, c, idx(nb, il, half)), idx(nb, il, 0));
+        Value hi = nb.create<arith::MinSIOp>(il, nb.create<arith::AddIOp>(il, c, idx(nb, il, half + 1)),
+                                             idx(nb, il, channels));
+        auto sum = nb.create<scf::ForOp>(il, lo, hi, idx(nb, il, 1), ValueRange{cst(nb, il, 0)},
+                                         [&](OpBuilder &ib, Location jl, Value j, ValueRange acc) {
+          Value tj = ib.create<memref::LoadOp>(jl, t, ValueRange{j});
+          ib.create<scf::YieldOp>(jl, ValueRange{ib.create<arith::AddFOp>(jl, acc[0], tj)});
+        });
+        at[1] = c;
+        Value xv = nb.create<memref::LoadOp>(il, x, at);
+        Value corr = nb.create<arith::MulFOp>(il, nb.create<arith::MulFOp>(il, xv, sum.getResult(0)),
+                                              cst(nb, il, 2 * beta * alpha / size));
+        Value d = nb.create<memref::LoadOp>(il, dx, at);
+        nb.create<memref::StoreOp>(il, nb.create<arith::SubFOp>(il, d, corr), dx, at);
+        return Value();
+      });
+    });
+    return success();
+  }
+
+  /// Training: the runtime draws the 0/1 mask from (seed, stream, step), then
+  /// y = x * mask / (1 - rate). Evaluating: nothing, y aliases x (root()).
+  LogicalResult lowerDropout(nn::DropoutOp d) {
+    if (!training_) return success();
+    Location loc = d.getLoc();
+    // hyper = [lr, step, seed low, seed high]; the last three hold the bits of u32s.
+    auto word = [&](int64_t i) {
+      Value f = b_.create<memref::LoadOp>(loc, hyper_, ValueRange{index(i)});
+      return b_.create<arith::ExtUIOp>(loc, b_.getI64Type(), b_.create<arith::BitcastOp>(loc, b_.getI32Type(), f));
+    };
+    Value step = word(1);
+    Value seed = b_.create<arith::OrIOp>(loc, word(2),
+                                         b_.create<arith::ShLIOp>(loc, word(3), b_.create<arith::ConstantIntOp>(loc, 32, 64)));
+    Value mask = buffer(d.getMask());
+    int64_t n = d.getInput().getType().getNumElements();
+    call(b_, "nnc_dropout_mask", ctxArg_, (int64_t)d.getStream(),
+         {seed, step, f32(d.getRate().convertToDouble()), b_.create<arith::ConstantIntOp>(loc, n, 64), ptr(mask)});
+    double scale = 1.0 / (1.0 - d.getRate().convertToDouble());
+    generic({buffer(d.getInput()), mask}, {buffer(d.getResult())}, [&](OpBuilder &nb, Location l, ValueRange a) {
+      return SmallVector<Value>{nb.create<arith::MulFOp>(l, nb.create<arith::MulFOp>(l, a[0], a[1]), cst(nb, l, scale))};
+    });
+    return success();
+  }
+
+  /// Copies each part into (forward) or out of (backward) its slice of `whole` along `axis`.
+  LogicalResult lowerConcat(Value whole, ValueRange parts, int64_t axis, bool backward) {
+    Value wb = buffer(whole);
+    int64_t offset = 0;
+    for (Value part : parts) {
+      auto shape = cast<RankedTensorType>(part.getType()).getShape();
+      SmallVector<int64_t> offsets(shape.size(), 0), strides(shape.size(), 1);
+      offsets[axis] = offset;
+      offset += shape[axis];
+      Value slice = b_.create<memref::SubViewOp>(f_.getLoc(), wb, offsets, shape, strides);
+      Value pb = buffer(part);
+      generic({backward ? slice : pb}, {backward ? pb : slice},
+              [](OpBuilder &, Location, ValueRange a) { return SmallVector<Value>{a[0]}; });
+    }
+    return success();
+  }
+
+  /// y[i...] = x at dim perm[i] = i-th index: the input map reads d(inverse[j]) for x's dim j.
+  LogicalResult lowerTranspose(nn::TransposeOp t) {
+    ArrayRef<int64_t> perm = t.getPerm();
+    SmallVector<AffineExpr> exprs(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) exprs[perm[i]] = getAffineDimExpr(i, ctx_);
+    AffineMap in = AffineMap::get(perm.size(), 0, exprs, ctx_);
+    generic({buffer(t.getInput())}, {buffer(t.getResult())},
+            [](OpBuilder &, Location, ValueRange a) { return SmallVector<Value>{a[0]}; },
+            {in, b_.getMultiDimIdentityMap(perm.size())});
+    return success();
   }
 
   /// One parallel linalg.generic; operands broadcast to the result's shape.
@@ -700,7 +909,8 @@ private:
   OpBuilder &init_;
   MLIRContext *ctx_;
   OpBuilder b_;
-  Value ctxArg_;
+  Value ctxArg_, hyper_;
+  bool training_ = false;
   std::vector<Operation *> ops_;
   llvm::DenseMap<Operation *, size_t> index_;
   llvm::DenseMap<Value, Value> buffers_;

@@ -330,13 +330,19 @@ private:
   }
 
   /// Calls train_step or eval_step on one batch; metrics get the outputs.
-  bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr, float *metrics) {
+  /// hyper = [lr, iteration, seed low, seed high]; the last three carry the
+  /// bits of 32-bit unsigned words (dropout draws its masks from them).
+  bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr, float *metrics,
+            int64_t iteration = 0) {
     const Node &in = g_.nodes[g_.inputs[0].second];
     std::vector<int64_t> imageShape = {b, in.type.dims[1].value, in.type.dims[2].value, in.type.dims[3].value};
     MemRefDescriptor state(state_->p, {model_->stateBytes}), ws(workspace_->p, {std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0)});
     MemRefDescriptor img(images, imageShape), lab(labels, {b});
-    float hyper[1] = {lr};
-    MemRefDescriptor hyp(hyper, {1}), met(metrics, {(int64_t)g_.outputs.size()});
+    float hyper[4] = {lr, 0, 0, 0};
+    uint64_t sd = seed();
+    uint32_t words[3] = {uint32_t(iteration), uint32_t(sd), uint32_t(sd >> 32)};
+    std::memcpy(&hyper[1], words, sizeof words);
+    MemRefDescriptor hyp(hyper, {4}), met(metrics, {(int64_t)g_.outputs.size()});
     nnc_ctx *rt = &m == model_.get() ? rt_ : rtTail_;
     void *ctx = rt;
     void *p[] = {state.get(), ws.get(), img.get(), lab.get(), hyp.get(), met.get()};
@@ -401,7 +407,7 @@ private:
       for (int64_t i = 0; i < perEpoch; ++i, ++it) {
         if (train_->next(images.data(), labels.data()) != batch_) break;
         float lr = (float)learningRate(p_.solver.lr, it);
-        if (!step(*model_, "train_step", batch_, images.data(), labels.data(), lr, metrics.data())) return false;
+        if (!step(*model_, "train_step", batch_, images.data(), labels.data(), lr, metrics.data(), it)) return false;
         float loss = metrics[lossIdx];
         if (getenv("NNC_DEBUG_STATE") && it < 3) { out_ << "loss " << loss << "\n"; dumpState("step"); }
         if (!std::isfinite(loss))

@@ -2,6 +2,7 @@
 #include "ir/Evaluator.h"
 
 #include "ir/NNOps.h"
+#include "runtime/Dropout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -25,6 +26,9 @@ public:
       return false;
     }
     for (auto [a, t] : llvm::zip(body.getArguments(), args)) values_[a] = t;
+    // Dropout draws its mask in the training step only (seed 0, step 0: the
+    // runtime's generator, runtime/Dropout.h); elsewhere it is the identity.
+    training_ = f.getSymName() == "train_step";
     for (Operation &op : body) {
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         for (Value v : ret.getOperands()) results.push_back(values_.lookup(v));
@@ -69,6 +73,15 @@ private:
     return a;
   }
 
+  template <typename Op> static ref::LrnAttrs lrnAttrs(Op l) {
+    ref::LrnAttrs a;
+    a.size = (int64_t)l.getSize();
+    a.alpha = l.getAlpha().convertToDouble();
+    a.beta = l.getBeta().convertToDouble();
+    a.k = l.getK().convertToDouble();
+    return a;
+  }
+
   bool step(Operation *op, std::string &e) {
     return llvm::TypeSwitch<Operation *, bool>(op)
         .template Case<nn::Conv2dOp>([&](auto c) {
@@ -92,6 +105,53 @@ private:
         .template Case<nn::MaxPoolBackwardOp>([&](auto p) {
           return set(p.getResult(), ref::maxPoolBackward(in(p.getInput()), in(p.getGrad()),
                      poolAttrs(p.getKernel(), p.getStride(), p.getPad(), p.getCeil()), &e), e);
+        })
+        .template Case<nn::AvgPoolOp>([&](auto p) {
+          return set(p.getResult(), ref::avgPool(in(p.getInput()), poolAttrs(p.getKernel(), p.getStride(), p.getPad(), p.getCeil()), &e), e);
+        })
+        .template Case<nn::AvgPoolBackwardOp>([&](auto p) {
+          return set(p.getResult(), ref::avgPoolBackward(shapeOf(p.getResult()), in(p.getGrad()),
+                     poolAttrs(p.getKernel(), p.getStride(), p.getPad(), p.getCeil()), &e), e);
+        })
+        .template Case<nn::LrnOp>([&](auto l) {
+          return set(l.getResult(), ref::lrn(in(l.getInput()), lrnAttrs(l), &e), e);
+        })
+        .template Case<nn::LrnBackwardOp>([&](auto l) {
+          return set(l.getResult(), ref::lrnBackward(in(l.getInput()), in(l.getGrad()), lrnAttrs(l), &e), e);
+        })
+        .template Case<nn::DropoutOp>([&](auto d) {
+          const ref::Tensor<T> &x = in(d.getInput());
+          ref::Tensor<T> mask;
+          mask.shape = x.shape;
+          mask.data.assign(x.data.size(), T(1));
+          double rate = d.getRate().convertToDouble();
+          if (training_)
+            dropoutMask(/*seed=*/0, (uint64_t)d.getStream(), /*step=*/0, (float)rate, 0, (int64_t)mask.data.size(),
+                        mask.data.data());
+          values_[d.getMask()] = mask;
+          if (!training_) return set(d.getResult(), x, e);
+          return set(d.getResult(), ref::dropout(x, mask, rate, &e), e);
+        })
+        .template Case<nn::DropoutBackwardOp>([&](auto d) {
+          return set(d.getResult(), ref::dropoutBackward(in(d.getGrad()), in(d.getMask()),
+                     d.getRate().convertToDouble(), &e), e);
+        })
+        .template Case<nn::ConcatOp>([&](auto c) {
+          std::vector<ref::Tensor<T>> xs;
+          for (Value v : c.getInputs()) xs.push_back(in(v));
+          return set(c.getResult(), ref::concat(xs, c.getAxisIndex(), &e), e);
+        })
+        .template Case<nn::ConcatBackwardOp>([&](auto c) {
+          std::vector<std::vector<int64_t>> shapes;
+          for (Value r : c.getResults()) shapes.push_back(shapeOf(r));
+          std::vector<ref::Tensor<T>> parts = ref::concatBackward(in(c.getGrad()), shapes, (int64_t)c.getAxis(), &e);
+          if (parts.size() != shapes.size()) return false;
+          for (auto [r, t] : llvm::zip(c.getResults(), parts)) values_[r] = t;
+          return true;
+        })
+        .template Case<nn::TransposeOp>([&](auto t) {
+          std::vector<int64_t> perm(t.getPerm().begin(), t.getPerm().end());
+          return set(t.getResult(), ref::transpose(in(t.getInput()), perm, &e), e);
         })
         .template Case<nn::DenseOp>([&](auto d) {
           const ref::Tensor<T> *b = d.getBias() ? &in(d.getBias()) : nullptr;
@@ -190,6 +250,7 @@ private:
   }
 
   llvm::DenseMap<Value, ref::Tensor<T>> values_;
+  bool training_ = false;
 };
 
 } // namespace

@@ -213,6 +213,88 @@ OpFoldResult ScaleOp::fold(FoldAdaptor) {
   return {};
 }
 
+NN_INFER(AvgPoolOp) {
+  Adaptor a(operands, attrs, props, regions);
+  shapes::PoolAttrs p;
+  p.kernel = pairOf(a.getKernel());
+  p.stride = pairOf(a.getStride());
+  p.pad = pairOf(a.getPad());
+  p.ceil = a.getCeil();
+  return result(shapes::avgPool(shapeOf(a.getInput()), p), ctx, loc, types);
+}
+
+static LogicalResult verifyPoolAttrs(Operation *op, ArrayRef<int64_t> k, ArrayRef<int64_t> s, ArrayRef<int64_t> p) {
+  if (k.size() != 2 || s.size() != 2 || p.size() != 2)
+    return op->emitOpError("kernel, stride and pad need two values [h, w]");
+  return success();
+}
+
+LogicalResult AvgPoolOp::verify() { return verifyPoolAttrs(*this, getKernel(), getStride(), getPad()); }
+
+LogicalResult AvgPoolBackwardOp::verify() {
+  if (failed(verifyPoolAttrs(*this, getKernel(), getStride(), getPad()))) return failure();
+  auto g = getGrad().getType(), r = getResult().getType();
+  if (g.getRank() != 4 || r.getRank() != 4) return emitOpError("grad and result must be 4-D [N, C, H, W]");
+  return success();
+}
+
+NN_INFER(LrnOp) {
+  Adaptor a(operands, attrs, props, regions);
+  shapes::LrnAttrs l;
+  l.size = (int64_t)a.getSize();
+  l.alpha = a.getAlpha().convertToDouble();
+  l.beta = a.getBeta().convertToDouble();
+  l.k = a.getK().convertToDouble();
+  return result(shapes::lrn(shapeOf(a.getInput()), l), ctx, loc, types);
+}
+
+NN_INFER(DropoutOp) {
+  Adaptor a(operands, attrs, props, regions);
+  if (failed(result(shapes::dropout(shapeOf(a.getInput()), a.getRate().convertToDouble()), ctx, loc, types)))
+    return failure();
+  types.push_back(types.back()); // the mask
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (!(rate >= 0 && rate < 1)) return emitOpError("rate must be in [0, 1)");
+  return success();
+}
+
+NN_INFER(ConcatOp) {
+  Adaptor a(operands, attrs, props, regions);
+  if (!ranked(operands)) return emitOptionalError(loc, "concat expects ranked tensors");
+  std::vector<shapes::TensorType> xs;
+  for (Value v : a.getInputs()) xs.push_back(shapeOf(v));
+  return result(shapes::concat(xs, (int64_t)a.getAxis()), ctx, loc, types);
+}
+
+NN_INFER(TransposeOp) {
+  Adaptor a(operands, attrs, props, regions);
+  std::vector<int64_t> perm(a.getPerm().begin(), a.getPerm().end());
+  return result(shapes::transpose(shapeOf(a.getInput()), perm), ctx, loc, types);
+}
+
+LogicalResult ConcatBackwardOp::verify() {
+  auto g = getGrad().getType();
+  int64_t axis = (int64_t)getAxis();
+  if (axis < 0 || axis >= g.getRank()) return emitOpError("axis must be in [0, rank)");
+  int64_t sum = 0;
+  for (Type t : getResultTypes()) {
+    auto r = cast<RankedTensorType>(t);
+    if (r.getRank() != g.getRank()) return emitOpError("results must have the gradient's rank");
+    for (int64_t d = 0; d < g.getRank(); ++d)
+      if (d != axis && r.getDimSize(d) != g.getDimSize(d))
+        return emitOpError("results must match the gradient but along the axis");
+    if (r.isDynamicDim(axis)) return success();
+    sum += r.getDimSize(axis);
+  }
+  if (!g.isDynamicDim(axis) && sum != g.getDimSize(axis))
+    return emitOpError("the slices' extents along the axis sum to ") << sum << ", not " << g.getDimSize(axis);
+  return success();
+}
+
 LogicalResult ParameterOp::verify() {
   auto t = dyn_cast<RankedTensorType>(getType());
   if (!t || !t.hasStaticShape()) return emitOpError("type must be a statically shaped tensor");

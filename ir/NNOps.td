@@ -174,6 +174,67 @@ def NN_ScaleOp : NN_ForwardOp<"scale"> {
   let hasFolder = 1;
 }
 
+def NN_AvgPoolOp : NN_ForwardOp<"avg_pool"> {
+  let summary = "Average pooling over H and W";
+  let description = [{
+    Each sum is divided by the number of window cells inside the padded
+    input: padding counts, the part of a `ceil` window beyond it does not.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad, BoolAttr:$ceil);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_LrnOp : NN_ForwardOp<"lrn"> {
+  let summary = "Local response normalization across channels (Caffe)";
+  let description = [{
+    `y[c] = x[c] / (k + alpha/size * sum over c' in [c - (size-1)/2, c + (size-1)/2]
+    of x[c']^2)^beta`, channels on dim 1.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$size, F64Attr:$alpha,
+                       F64Attr:$beta, F64Attr:$k);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def NN_DropoutOp : NN_ForwardOp<"dropout"> {
+  let summary = "Inverted dropout; the identity when evaluating";
+  let description = [{
+    In `@train_step`, `mask` (0 or 1, of the input's type) is drawn by the
+    runtime's counter-based generator from (seed, `stream`, step, element)
+    and `result = input * mask / (1 - rate)`; the VJP multiplies by the same
+    mask, the op's second result. Elsewhere (`@forward`, the evaluation
+    step) `result` is the input and `mask` is not computed.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, F64Attr:$rate, I64Attr:$stream);
+  let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$mask);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
+  let hasVerifier = 1;
+}
+
+def NN_ConcatOp : NN_ForwardOp<"concat"> {
+  let summary = "Joins tensors along `axis`";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    /// The axis in [0, rank).
+    int64_t getAxisIndex() {
+      int64_t axis = (int64_t)getAxis();
+      return axis < 0 ? axis + getResult().getType().getRank() : axis;
+    }
+  }];
+}
+
+def NN_TransposeOp : NN_ForwardOp<"transpose"> {
+  let summary = "Permutes dimensions: result dim i is the input's dim perm[i]";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 //===----------------------------------------------------------------------===//
 // Backward ops (vendor libraries have primitives for these)
 //===----------------------------------------------------------------------===//
@@ -254,10 +315,43 @@ def NN_SoftmaxCrossEntropyBackwardOp : NN_DerivedOp<"softmax_cross_entropy_backw
   let results = (outs AnyRankedTensor:$result);
 }
 
-def NN_ReshapeOp : NN_DerivedOp<"reshape"> {
+def NN_AvgPoolBackwardOp : NN_DerivedOp<"avg_pool_backward"> {
+  let summary = "Spreads each output gradient evenly over its window";
+  let arguments = (ins AnyRankedTensor:$grad, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad, BoolAttr:$ceil);
+  let results = (outs AnyRankedTensor:$result);
+  let hasVerifier = 1;
+}
+
+def NN_LrnBackwardOp : NN_DerivedOp<"lrn_backward"> {
+  let summary = "Gradient of lrn from the forward input";
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input, I64Attr:$size,
+                       F64Attr:$alpha, F64Attr:$beta, F64Attr:$k);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_DropoutBackwardOp : NN_DerivedOp<"dropout_backward"> {
+  let summary = "dy * mask / (1 - rate), with the forward's mask";
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$mask, F64Attr:$rate);
+  let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_ConcatBackwardOp : NN_DerivedOp<"concat_backward"> {
+  let summary = "Splits a gradient along `axis` into one slice per concat operand";
+  let arguments = (ins AnyRankedTensor:$grad, I64Attr:$axis);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let hasVerifier = 1;
+}
+
+def NN_ReshapeOp : NN_Op<"reshape", [Pure, DeclareOpInterfaceMethods<VjpOpInterface>]> {
   let summary = "The same elements in another shape";
+  let description = [{
+    The front end's `reshape` (result type spelled out, `?` kept where the
+    batch goes) and the gradient of flatten and reshape. Lowered as a view.
+  }];
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 

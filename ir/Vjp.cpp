@@ -137,3 +137,42 @@ SmallVector<Value> ScaleOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
   if (!resultGrads[0]) return {Value()};
   return {b.create<ScaleOp>(getLoc(), resultGrads[0], getFactorAttr())};
 }
+
+SmallVector<Value> AvgPoolOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<AvgPoolBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getKernelAttr(),
+                                      getStrideAttr(), getPadAttr(), getCeilAttr())};
+}
+
+SmallVector<Value> LrnOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<LrnBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getInput(), getSizeAttr(),
+                                  getAlphaAttr(), getBetaAttr(), getKAttr())};
+}
+
+SmallVector<Value> DropoutOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  // The mask (result 1) is drawn, not computed from the input: no gradient flows through it.
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<DropoutBackwardOp>(getLoc(), getInput().getType(), resultGrads[0], getMask(), getRateAttr())};
+}
+
+SmallVector<Value> ConcatOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  SmallVector<Value> none(getInputs().size(), Value());
+  if (!resultGrads[0]) return none;
+  SmallVector<Type> types(getInputs().getTypes());
+  auto split = b.create<ConcatBackwardOp>(getLoc(), types, resultGrads[0], b.getI64IntegerAttr(getAxisIndex()));
+  return SmallVector<Value>(split.getResults());
+}
+
+SmallVector<Value> TransposeOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  ArrayRef<int64_t> perm = getPerm();
+  SmallVector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = (int64_t)i;
+  return {b.create<TransposeOp>(getLoc(), resultGrads[0], b.getDenseI64ArrayAttr(inverse))};
+}
+
+SmallVector<Value> ReshapeOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  if (!resultGrads[0]) return {Value()};
+  return {b.create<ReshapeOp>(getLoc(), getInput().getType(), resultGrads[0])};
+}

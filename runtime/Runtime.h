@@ -60,6 +60,13 @@ void nnc_cpu_dense_bwd_data(nnc_ctx *ctx, int64_t site, const float *dy, const f
 void nnc_cpu_dense_bwd_weights(nnc_ctx *ctx, int64_t site, const float *x, const float *dy,
                                float *dw, float *db);
 
+/// Dropout's 0/1 keep mask of `n` elements (1 with probability 1 - rate) for
+/// one dropout op (`stream`, a name the compiler derives from the op) at one
+/// training `step` under `seed`: a pure function of (seed, stream, step, i),
+/// whatever the thread count (runtime/Dropout.h states the draw).
+void nnc_dropout_mask(nnc_ctx *ctx, int64_t stream, uint64_t seed, uint64_t step, float rate,
+                      int64_t n, float *mask);
+
 /// Runs fn(arg, begin, end) over [0, n) split statically across the context's
 /// threads, on the same OpenMP runtime oneDNN uses.
 void nnc_parallel_for(nnc_ctx *ctx, int64_t n, void (*fn)(void *arg, int64_t begin, int64_t end),

@@ -170,14 +170,25 @@ void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool 
     expectFiniteDifferences(c.reference->lookupSymbol<mlir::func::FuncOp>("forward"), args, g.inputs.size(),
                             {want.begin() + g.outputs.size(), want.end()});
 
+  if (source.find("dropout(") != std::string::npos) {
+    // Training must really drop: @forward (dropout the identity) gives another loss.
+    std::vector<ref::Tensor<double>> eval;
+    auto forward = c.reference->lookupSymbol<mlir::func::FuncOp>("forward");
+    ASSERT_TRUE(evaluate(forward, args, eval, error)) << error;
+    int64_t lossIndex = mlir::cast<mlir::IntegerAttr>(forward->getAttr("nn.loss")).getInt();
+    EXPECT_GT(std::abs(eval[lossIndex].item() - want[lossIndex].item()), 1e-6);
+  }
+
   std::vector<char> before = state;
   nnc_ctx *rt = nnc_ctx_create(1);
   void *ctx = rt;
   ASSERT_TRUE(c.jit->call("init", {&ctx}, error)) << error;
   std::vector<int32_t> labels(inputs[1].begin(), inputs[1].end());
-  std::vector<float> metrics(g.outputs.size()), hyper = {1.0f};
+  // hyper = [lr, step, seed low, seed high]: step 0 and seed 0, the dropout
+  // masks the evaluator draws (runtime/Dropout.h).
+  std::vector<float> metrics(g.outputs.size()), hyper = {1.0f, 0.0f, 0.0f, 0.0f};
   MemRefDescriptor s(state.data(), {c.jit->stateBytes}), w(workspace.data(), {c.jit->workspaceBytes}),
-      x(inputs[0].data(), args[0].shape), l(labels.data(), {batch}), h(hyper.data(), {1}),
+      x(inputs[0].data(), args[0].shape), l(labels.data(), {batch}), h(hyper.data(), {4}),
       m(metrics.data(), {(int64_t)metrics.size()});
   void *p[] = {s.get(), w.get(), x.get(), l.get(), h.get(), m.get()};
   ASSERT_TRUE(c.jit->call("train_step", {&ctx, &p[0], &p[1], &p[2], &p[3], &p[4], &p[5]}, error)) << error;
@@ -275,6 +286,64 @@ TEST(Lowering, LeNetShapes) {
   ip2 = dense(ip1, out=10)
   output loss = softmax_cross_entropy(ip2, label)
   output accuracy = accuracy(ip2, label))", 16, 10);
+}
+
+TEST(Lowering, AvgPool) {
+  // Padding counted in the divisor, a ceil window clipped at the padding, overlapping windows.
+  checkNetwork(R"(  input x: f32[N, 2, 7, 7]
+  input label: i32[N]
+  c = conv2d(x, out=3, kernel=2)
+  a = avg_pool(c, kernel=3, stride=2, pad=1, ceil=true)
+  b = avg_pool(c * c, kernel=2)
+  output loss = softmax_cross_entropy(dense(flatten(a), out=4) + dense(flatten(b), out=4), label))", 3, 4, true);
+}
+
+TEST(Lowering, Lrn) {
+  // A large alpha so the normalization matters; size 3 and 5 (window wider than half the channels).
+  checkNetwork(R"(  input x: f32[N, 3, 5, 5]
+  input label: i32[N]
+  c = conv2d(x, out=6, kernel=3)
+  l = lrn(c, size=3, alpha=2.0, beta=0.75, k=1.5)
+  m = lrn(c * 2, size=5, alpha=0.5, beta=0.6, k=1.0)
+  output loss = softmax_cross_entropy(dense(flatten(l + m), out=4), label))", 3, 4, true);
+}
+
+TEST(Lowering, ConcatTransposeReshape) {
+  checkNetwork(R"(  input x: f32[N, 2, 5, 5]
+  input label: i32[N]
+  a = conv2d(x, out=3, kernel=3)
+  b = conv2d(x, out=2, kernel=3, pad=1)
+  j = concat(a, relu(a), max_pool(b, kernel=3, stride=1), axis=1)
+  t = transpose(j, perm=[0, 2, 3, 1])
+  r = reshape(t, [N, -1])
+  s = concat(dense(r, out=3), transpose(dense(r, out=2) * 2, perm=[0, 1]), axis=-1)
+  output loss = softmax_cross_entropy(dense(s, out=4), label))", 3, 4, true);
+}
+
+TEST(Lowering, DropoutSharesTheEvaluatorsMask) {
+  // The JIT's runtime and the evaluator draw the same mask (seed 0, step 0,
+  // the op's stream; runtime/Dropout.h), so the training step must agree
+  // exactly in the kept elements and the 1/(1 - rate) scaling, forward and
+  // backward. No finite differences: @forward makes dropout the identity.
+  checkNetwork(R"(  input x: f32[N, 6]
+  input label: i32[N]
+  h = dropout(relu(dense(x, out=16)), rate=0.5)
+  g = dropout(dense(x, out=4), rate=0.25)
+  output loss = softmax_cross_entropy(dense(h, out=4) + g, label))", 5, 4);
+}
+
+TEST(Lowering, AlexNetShapes) {
+  // A small AlexNet: grouped convolutions, lrn, overlapping max pooling, dropout.
+  checkNetwork(R"(  input image: f32[N, 3, 23, 23]
+  input label: i32[N]
+  c1 = relu(conv2d(image, out=8, kernel=5, stride=2))
+  n1 = lrn(max_pool(c1, kernel=3, stride=2), size=5, alpha=1e-2, beta=0.75)
+  c2 = relu(conv2d(n1, out=8, kernel=3, pad=1, groups=2))
+  n2 = lrn(c2, size=5, alpha=1e-2, beta=0.75)
+  f = dropout(relu(dense(flatten(max_pool(n2, kernel=2, stride=1)), out=12)), rate=0.5)
+  y = dense(f, out=5)
+  output loss = softmax_cross_entropy(y, label)
+  output accuracy = accuracy(y, label))", 4, 5);
 }
 
 } // namespace
