@@ -398,7 +398,11 @@ private:
       return success();
     }
     if (auto c = dyn_cast<nn::Conv2dBackwardDataOp>(op)) {
-      int64_t site = siteOfForward<nn::Conv2dOp>([&](nn::Conv2dOp f) { return f.getWeight() == c.getWeight(); });
+      // One weight may serve several inputs: the forward op's types must match too.
+      int64_t site = siteOfForward<nn::Conv2dOp>([&](nn::Conv2dOp f) {
+        return f.getWeight() == c.getWeight() && f.getInput().getType() == c.getResult().getType() &&
+               f.getResult().getType() == c.getGrad().getType();
+      });
       if (site < 0) return op->emitError("no forward convolution for this backward op");
       call(b_, "nnc_cpu_conv2d_bwd_data", ctxArg_, site,
            {ptr(buffer(c.getGrad())), ptr(buffer(c.getWeight())), ptr(buffer(c.getResult()))});
@@ -448,7 +452,9 @@ private:
       return success();
     }
     if (auto d = dyn_cast<nn::DenseBackwardDataOp>(op)) {
-      int64_t site = siteOfForward<nn::DenseOp>([&](nn::DenseOp f) { return f.getWeight() == d.getWeight(); });
+      int64_t site = siteOfForward<nn::DenseOp>([&](nn::DenseOp f) {
+        return f.getWeight() == d.getWeight() && f.getInput().getType() == d.getResult().getType();
+      });
       if (site < 0) return op->emitError("no forward dense op for this backward op");
       call(b_, "nnc_cpu_dense_bwd_data", ctxArg_, site,
            {ptr(buffer(d.getGrad())), ptr(buffer(d.getWeight())), ptr(buffer(d.getResult()))});

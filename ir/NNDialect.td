@@ -16,6 +16,9 @@ def NN_Dialect : Dialect {
     the same shape rules the front end checks with (frontend/shapes).
   }];
   let useDefaultAttributePrinterParser = 0;
+  // nn.param / nn.velocity_of on function arguments name a parameter of the
+  // argument's type.
+  let hasRegionArgAttrVerify = 1;
 }
 
 class NN_Op<string mnemonic, list<Trait> traits = []> : Op<NN_Dialect, mnemonic, traits>;

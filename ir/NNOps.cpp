@@ -131,6 +131,7 @@ NN_INFER(DenseOp) {
 
 LogicalResult DenseOp::verify() {
   auto in = getInput().getType(), w = getWeight().getType();
+  if (w.getRank() != 2) return success(); // type inference reports it
   if (in.getRank() == 2 && !in.isDynamicDim(1) && in.getDimSize(1) != w.getDimSize(1))
     return emitOpError("weight expects ") << w.getDimSize(1) << " input features, the input has "
                                            << in.getDimSize(1);
@@ -230,6 +231,73 @@ static LogicalResult verifyPoolAttrs(Operation *op, ArrayRef<int64_t> k, ArrayRe
 }
 
 LogicalResult AvgPoolOp::verify() { return verifyPoolAttrs(*this, getKernel(), getStride(), getPad()); }
+LogicalResult MaxPoolOp::verify() { return verifyPoolAttrs(*this, getKernel(), getStride(), getPad()); }
+LogicalResult MaxPoolBackwardOp::verify() { return verifyPoolAttrs(*this, getKernel(), getStride(), getPad()); }
+
+// The backward ops spell out their result types; these checks keep them to
+// what autodiff can produce, since the lowering and the evaluator trust them.
+namespace {
+
+/// Dimension `i` of `t`, or -1 when it is dynamic.
+int64_t dimOf(RankedTensorType t, int64_t i) { return t.isDynamicDim(i) ? -1 : t.getDimSize(i); }
+
+/// True if two extents can be equal (either is dynamic, or they are).
+bool same(int64_t a, int64_t b) { return a < 0 || b < 0 || a == b; }
+
+LogicalResult verifyRanks(Operation *op, std::initializer_list<std::pair<Value, int64_t>> values) {
+  Type element;
+  for (auto [v, rank] : values) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != rank) return op->emitOpError("expects rank ") << rank << ", got " << t;
+    if (element && t.getElementType() != element) return op->emitOpError("operands and results need one element type");
+    element = t.getElementType();
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult Conv2dBackwardDataOp::verify() {
+  if (getStride().size() != 2 || getPad().size() != 2 || getDilation().size() != 2)
+    return emitOpError("stride, pad and dilation need two values [h, w]");
+  if (failed(verifyRanks(*this, {{getGrad(), 4}, {getWeight(), 4}, {getResult(), 4}}))) return failure();
+  auto g = getGrad().getType(), w = getWeight().getType(), r = getResult().getType();
+  if (!same(dimOf(g, 1), dimOf(w, 0)) || !same(dimOf(r, 1), dimOf(w, 1) * (int64_t)getGroups()) ||
+      !same(dimOf(r, 0), dimOf(g, 0)))
+    return emitOpError("gradient ") << g << ", weight " << w << " and result " << r << " do not fit";
+  return success();
+}
+
+LogicalResult Conv2dBackwardFilterOp::verify() {
+  if (getStride().size() != 2 || getPad().size() != 2 || getDilation().size() != 2)
+    return emitOpError("stride, pad and dilation need two values [h, w]");
+  if (failed(verifyRanks(*this, {{getInput(), 4}, {getGrad(), 4}, {getWeightGrad(), 4}}))) return failure();
+  auto x = getInput().getType(), g = getGrad().getType(), w = getWeightGrad().getType();
+  if (!same(dimOf(w, 0), dimOf(g, 1)) || !same(dimOf(w, 1) * (int64_t)getGroups(), dimOf(x, 1)) ||
+      !same(dimOf(x, 0), dimOf(g, 0)))
+    return emitOpError("input ") << x << ", gradient " << g << " and weight gradient " << w << " do not fit";
+  if (getBiasGrad() && (getBiasGrad().getType().getRank() != 1 || !same(dimOf(getBiasGrad().getType(), 0), dimOf(g, 1))))
+    return emitOpError("bias gradient must be 1-D with one value per output channel");
+  return success();
+}
+
+LogicalResult DenseBackwardDataOp::verify() {
+  if (failed(verifyRanks(*this, {{getGrad(), 2}, {getWeight(), 2}, {getResult(), 2}}))) return failure();
+  auto g = getGrad().getType(), w = getWeight().getType(), r = getResult().getType();
+  if (!same(dimOf(g, 1), dimOf(w, 0)) || !same(dimOf(r, 1), dimOf(w, 1)) || !same(dimOf(r, 0), dimOf(g, 0)))
+    return emitOpError("gradient ") << g << ", weight " << w << " and result " << r << " do not fit dx = dy w";
+  return success();
+}
+
+LogicalResult DenseBackwardWeightsOp::verify() {
+  if (failed(verifyRanks(*this, {{getInput(), 2}, {getGrad(), 2}, {getWeightGrad(), 2}}))) return failure();
+  auto x = getInput().getType(), g = getGrad().getType(), w = getWeightGrad().getType();
+  if (!same(dimOf(w, 0), dimOf(g, 1)) || !same(dimOf(w, 1), dimOf(x, 1)) || !same(dimOf(x, 0), dimOf(g, 0)))
+    return emitOpError("input ") << x << ", gradient " << g << " and weight gradient " << w << " do not fit dw = dy^T x";
+  if (getBiasGrad() && (getBiasGrad().getType().getRank() != 1 || !same(dimOf(getBiasGrad().getType(), 0), dimOf(g, 1))))
+    return emitOpError("bias gradient must be 1-D with one value per output feature");
+  return success();
+}
 
 LogicalResult AvgPoolBackwardOp::verify() {
   if (failed(verifyPoolAttrs(*this, getKernel(), getStride(), getPad()))) return failure();
@@ -324,6 +392,7 @@ LogicalResult ReshapeOp::verify() {
 
 LogicalResult ReduceToOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
+  if (in.getElementType() != out.getElementType()) return emitOpError("cannot change the element type");
   if (out.getRank() > in.getRank()) return emitOpError("result rank exceeds the input's");
   int64_t off = in.getRank() - out.getRank();
   for (int64_t i = 0; i < out.getRank(); ++i)
@@ -343,6 +412,9 @@ LogicalResult SoftmaxBackwardOp::verify() {
 LogicalResult SgdUpdateOp::verify() {
   if (getParam().getType() != getGrad().getType() || getParam().getType() != getVelocity().getType())
     return emitOpError("param, grad and velocity must have one type");
+  // The results replace param and velocity in place in the state arena.
+  if (getNewParam().getType() != getParam().getType() || getNewVelocity().getType() != getParam().getType())
+    return emitOpError("new_param and new_velocity must have one type with param");
   if (getLr().getType().getRank() != 0) return emitOpError("lr must be a scalar tensor");
   return success();
 }

@@ -75,6 +75,7 @@ def NN_MaxPoolOp : NN_ForwardOp<"max_pool"> {
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad, BoolAttr:$ceil);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 def NN_DenseOp : NN_ForwardOp<"dense"> {
@@ -240,6 +241,7 @@ def NN_TransposeOp : NN_ForwardOp<"transpose"> {
 //===----------------------------------------------------------------------===//
 
 def NN_Conv2dBackwardDataOp : NN_DerivedOp<"conv2d_backward_data"> {
+  let hasVerifier = 1;
   let summary = "Gradient of conv2d with respect to its input";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$weight,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad,
@@ -248,6 +250,7 @@ def NN_Conv2dBackwardDataOp : NN_DerivedOp<"conv2d_backward_data"> {
 }
 
 def NN_Conv2dBackwardFilterOp : NN_DerivedOp<"conv2d_backward_filter"> {
+  let hasVerifier = 1;
   let summary = "Gradients of conv2d with respect to its weight and bias";
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grad,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad,
@@ -255,7 +258,7 @@ def NN_Conv2dBackwardFilterOp : NN_DerivedOp<"conv2d_backward_filter"> {
   let results = (outs AnyRankedTensor:$weight_grad, Optional<AnyRankedTensor>:$bias_grad);
 }
 
-def NN_MaxPoolBackwardOp : NN_DerivedOp<"max_pool_backward"> {
+def NN_MaxPoolBackwardOp : NN_DerivedOp<"max_pool_backward", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Routes each output gradient to its window's maximum";
   let description = [{
     The saved value is the forward input: the reference and generated code
@@ -265,28 +268,32 @@ def NN_MaxPoolBackwardOp : NN_DerivedOp<"max_pool_backward"> {
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grad, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$pad, BoolAttr:$ceil);
   let results = (outs AnyRankedTensor:$result);
+  let hasVerifier = 1;
 }
 
 def NN_DenseBackwardDataOp : NN_DerivedOp<"dense_backward_data"> {
+  let hasVerifier = 1;
   let summary = "dx = dy w";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$weight);
   let results = (outs AnyRankedTensor:$result);
 }
 
 def NN_DenseBackwardWeightsOp : NN_DerivedOp<"dense_backward_weights"> {
+  let hasVerifier = 1;
   let summary = "dw = dy^T x, db = sum of dy over the batch";
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grad);
   let results = (outs AnyRankedTensor:$weight_grad, Optional<AnyRankedTensor>:$bias_grad);
 }
 
-def NN_ReluBackwardOp : NN_DerivedOp<"relu_backward"> {
+def NN_ReluBackwardOp : NN_DerivedOp<"relu_backward", [AllTypesMatch<["grad", "input", "result"]>]> {
   let summary = "dy where the forward input was positive, else 0";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
 }
 
 // Activation gradients take the forward input, as the reference kernels do.
-class NN_ActivationBackwardOp<string mnemonic, string what> : NN_DerivedOp<mnemonic> {
+class NN_ActivationBackwardOp<string mnemonic, string what>
+    : NN_DerivedOp<mnemonic, [AllTypesMatch<["grad", "input", "result"]>]> {
   let summary = what;
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
@@ -296,7 +303,7 @@ def NN_TanhBackwardOp : NN_ActivationBackwardOp<"tanh_backward", "dy * (1 - tanh
 def NN_GeluBackwardOp : NN_ActivationBackwardOp<"gelu_backward",
     "dy * ((1 + erf(x / sqrt(2))) / 2 + x * exp(-x^2 / 2) / sqrt(2 pi))">;
 
-def NN_LeakyReluBackwardOp : NN_DerivedOp<"leaky_relu_backward"> {
+def NN_LeakyReluBackwardOp : NN_DerivedOp<"leaky_relu_backward", [AllTypesMatch<["grad", "input", "result"]>]> {
   let summary = "dy where the forward input was positive, else slope * dy";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input, F64Attr:$slope);
   let results = (outs AnyRankedTensor:$result);
@@ -309,7 +316,8 @@ def NN_SoftmaxBackwardOp : NN_DerivedOp<"softmax_backward"> {
   let hasVerifier = 1;
 }
 
-def NN_SoftmaxCrossEntropyBackwardOp : NN_DerivedOp<"softmax_cross_entropy_backward"> {
+def NN_SoftmaxCrossEntropyBackwardOp : NN_DerivedOp<"softmax_cross_entropy_backward",
+    [AllTypesMatch<["logits", "result"]>]> {
   let summary = "(softmax(logits) - onehot(labels)) * dloss / N";
   let arguments = (ins AnyRankedTensor:$logits, AnyRankedTensor:$labels, AnyRankedTensor:$grad);
   let results = (outs AnyRankedTensor:$result);
@@ -323,14 +331,14 @@ def NN_AvgPoolBackwardOp : NN_DerivedOp<"avg_pool_backward"> {
   let hasVerifier = 1;
 }
 
-def NN_LrnBackwardOp : NN_DerivedOp<"lrn_backward"> {
+def NN_LrnBackwardOp : NN_DerivedOp<"lrn_backward", [AllTypesMatch<["grad", "input", "result"]>]> {
   let summary = "Gradient of lrn from the forward input";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input, I64Attr:$size,
                        F64Attr:$alpha, F64Attr:$beta, F64Attr:$k);
   let results = (outs AnyRankedTensor:$result);
 }
 
-def NN_DropoutBackwardOp : NN_DerivedOp<"dropout_backward"> {
+def NN_DropoutBackwardOp : NN_DerivedOp<"dropout_backward", [AllTypesMatch<["grad", "mask", "result"]>]> {
   let summary = "dy * mask / (1 - rate), with the forward's mask";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$mask, F64Attr:$rate);
   let results = (outs AnyRankedTensor:$result);

@@ -48,8 +48,12 @@ struct AutoDiff : nnc::impl::NNAutoDiffBase<AutoDiff> {
   LogicalResult differentiate(func::FuncOp f) {
     Block &body = f.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
-    int64_t lossIndex = cast<IntegerAttr>(f->getAttr("nn.loss")).getInt();
-    Value loss = ret.getOperand(lossIndex);
+    auto lossAttr = dyn_cast<IntegerAttr>(f->getAttr("nn.loss"));
+    if (!lossAttr || lossAttr.getInt() < 0 || lossAttr.getInt() >= (int64_t)ret.getNumOperands())
+      return f.emitError("nn.loss must be the index of one of the function's results");
+    Value loss = ret.getOperand(lossAttr.getInt());
+    if (!isa<RankedTensorType>(loss.getType()) || cast<RankedTensorType>(loss.getType()).getRank() != 0)
+      return f.emitError("the loss (result ") << lossAttr.getInt() << ") must be a scalar tensor";
     OpBuilder b(ret);
     Location loc = f.getLoc();
 

@@ -59,6 +59,10 @@ struct Sgd : nnc::impl::NNSgdBase<Sgd> {
       for (unsigned i = 0; i < f.getNumArguments(); ++i)
         if (f.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.param") == sym) paramIndex = i;
       auto param = SymbolTable::lookupNearestSymbolFrom<nn::ParameterOp>(f, sym);
+      if (!param || paramIndex < 0) {
+        f.emitError("nn.grad_of names ") << sym << ", which is not a parameter argument of @train_step";
+        return signalPassFailure();
+      }
       Value w = body.getArgument(paramIndex);
       unsigned vIndex = f.getNumArguments();
       (void)f.insertArgument(vIndex, w.getType(),

@@ -37,8 +37,12 @@ struct SpecializeBatch : nnc::impl::NNSpecializeBatchBase<SpecializeBatch> {
       });
       SmallVector<Type> results;
       for (Type t : f.getResultTypes()) results.push_back(specialize(t));
+      // Declarations have no block: their argument types come from the signature.
       SmallVector<Type> args;
-      for (BlockArgument a : f.getArguments()) args.push_back(a.getType());
+      if (f.isExternal())
+        for (Type t : f.getArgumentTypes()) args.push_back(specialize(t));
+      else
+        for (BlockArgument a : f.getArguments()) args.push_back(a.getType());
       f.setType(FunctionType::get(f.getContext(), args, results));
     });
   }

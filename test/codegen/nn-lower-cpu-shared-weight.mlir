@@ -1,6 +1,6 @@
 // RUN: nnc-opt %s -nn-lower-cpu -canonicalize | FileCheck %s
 
-// BUG: nn-lower-cpu finds the library site of conv2d_backward_data (and of
+// Regression test (fixed): nn-lower-cpu finds the library site of conv2d_backward_data (and of
 // dense_backward_data) by the weight alone, so when one weight is applied to
 // inputs of different shapes (a shared-weight, multi-scale network) the
 // gradient of the second use runs the first use's primitive, built for a
@@ -8,7 +8,6 @@
 // and result types match the backward op's result and gradient. (Version 1
 // of the language never shares weights, so only hand-written or future IR
 // meets this.)
-// XFAIL: *
 
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME:      %[[CTX:[^:]*]]: !llvm.ptr

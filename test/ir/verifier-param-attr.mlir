@@ -1,6 +1,6 @@
 // RUN: nnc-opt %s -split-input-file -verify-diagnostics
 
-// BUG (missing verifier): nothing checks that an argument's `nn.param = @name`
+// Regression test (fixed) (missing verifier): nothing checks that an argument's `nn.param = @name`
 // names an nn.parameter of the argument's type. The passes trust it:
 // - an unknown name is trained like any parameter by nn-autodiff, then
 //   nn-sgd dereferences the missing nn.parameter (segmentation fault in
@@ -11,7 +11,6 @@
 //   at offset 0 of a 128-byte arena (nn.state_bytes = 128).
 // The nn dialect should verify the attribute (verifyRegionArgAttribute) at
 // the function; the messages are left to the fix.
-// XFAIL: *
 
 module {
   nn.parameter @w : tensor<3xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}

@@ -1,10 +1,9 @@
 // RUN: nnc-opt %s -split-input-file -verify-diagnostics
 
-// BUG: SgdUpdateOp::verify checks that param, grad and velocity have one type
+// Regression test (fixed): SgdUpdateOp::verify checks that param, grad and velocity have one type
 // but not the results. nn-lower-cpu updates the parameter and the velocity in
 // place (the results alias the state arena views), so results of another
 // type would write a differently shaped tensor over them.
-// XFAIL: *
 
 func.func @sgd_update_result_types(%w: tensor<3xf32>, %g: tensor<3xf32>, %v: tensor<3xf32>, %lr: tensor<f32>) {
   // expected-error @+1 {{must have one type}}

@@ -1,11 +1,10 @@
 // RUN: nnc-opt %s -split-input-file -nn-autodiff -verify-diagnostics
 
-// BUG: nn-autodiff trusts @forward's nn.loss attribute: an index past the
+// Regression test (fixed): nn-autodiff trusts @forward's nn.loss attribute: an index past the
 // results asserts in OperandRange (getOperand(3) of a one-operand return)
 // and a non-integer value asserts in cast<IntegerAttr>; both crash nnc-opt.
 // Either should be an error at @forward (from the pass or from a dialect
 // attribute verifier); the messages are left to the fix.
-// XFAIL: *
 
 module {
   nn.parameter @w : tensor<3x4xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}

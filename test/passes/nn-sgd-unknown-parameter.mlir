@@ -1,11 +1,10 @@
 // RUN: nnc-opt %s -nn-sgd -verify-diagnostics
 
-// BUG: nn-sgd looks up the nn.parameter of each nn.grad_of entry and uses it
+// Regression test (fixed): nn-sgd looks up the nn.parameter of each nn.grad_of entry and uses it
 // unchecked: when the symbol names no nn.parameter, Sgd::runOnOperation
 // dereferences a null op (segmentation fault). It should be an error at
 // @train_step naming the symbol (or a verifier error on the nn.param
 // attribute, see test/ir/verifier-param-attr.mlir).
-// XFAIL: *
 
 module attributes {nn.solver = {method = "sgd"}} {
   nn.parameter @w : tensor<3xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}

@@ -1,12 +1,11 @@
 // RUN: nnc-opt %s -nn-specialize-batch=batch=4 | FileCheck %s
 
-// BUG: nn-specialize-batch rebuilds every function's type from its entry
+// Regression test (fixed): nn-specialize-batch rebuilds every function's type from its entry
 // block's arguments, and a declaration has no entry block, so a declaration
 // loses all its parameters: `@ext(tensor<?x3xf32>) -> tensor<?xf32>` becomes
 // `@ext() -> tensor<4xf32>` (and a call to it then fails to verify with
 // "incorrect number of operands for callee"). Declarations should be
 // specialized from their function type.
-// XFAIL: *
 
 // CHECK-LABEL: func.func private @ext(tensor<4x3xf32>, tensor<3xf32>) -> tensor<4xf32>
 // CHECK-LABEL: func.func @forward(
