@@ -92,6 +92,53 @@ InitSpec initSpec(const std::string &s) {
   return InitSpec::constant(arg("value", 0));
 }
 
+/// Where examples come from: an IDX dataset or synthetic data.
+class Source {
+public:
+  virtual ~Source() = default;
+  virtual int64_t examples() const = 0;
+  virtual void startEpoch(int64_t epoch) = 0;
+  /// Writes the next batch (images as floats, labels); returns its size, 0 at the end.
+  virtual int64_t next(float *images, int32_t *labels) = 0;
+};
+
+class IdxSource : public Source {
+public:
+  explicit IdxSource(std::unique_ptr<Batcher> b) : b_(std::move(b)) {}
+  int64_t examples() const override { return b_->examples(); }
+  void startEpoch(int64_t epoch) override { b_->startEpoch(epoch); }
+  int64_t next(float *images, int32_t *labels) override { return b_->next(images, labels); }
+
+private:
+  std::unique_ptr<Batcher> b_;
+};
+
+/// synthetic(count, classes): uniform [0, 1) inputs and uniform labels, drawn
+/// per example from the counter-based generator, the same on every machine.
+class SyntheticSource : public Source {
+public:
+  SyntheticSource(int64_t count, int64_t classes, int64_t exampleSize, int64_t batch, uint64_t seed,
+                  const std::string &split)
+      : count_(count), classes_(classes), size_(exampleSize), batch_(batch), seed_(seed),
+        stream_(stableHash("synthetic " + split)) {}
+  int64_t examples() const override { return count_; }
+  void startEpoch(int64_t) override { position_ = 0; }
+  int64_t next(float *images, int32_t *labels) override {
+    int64_t b = std::min(batch_, count_ - position_);
+    for (int64_t k = 0; k < b; ++k) {
+      Philox rng(seed_, stream_, (uint64_t)(position_ + k) * (size_ + 1));
+      for (int64_t i = 0; i < size_; ++i) images[k * size_ + i] = rng.nextUniform();
+      labels[k] = (int32_t)(rng.next32() % (uint32_t)classes_);
+    }
+    position_ += std::max<int64_t>(b, 0);
+    return std::max<int64_t>(b, 0);
+  }
+
+private:
+  int64_t count_, classes_, size_, batch_, position_ = 0;
+  uint64_t seed_, stream_; // train and test draw different examples
+};
+
 struct AlignedBuffer {
   void *p = nullptr;
   explicit AlignedBuffer(int64_t bytes) {
@@ -153,7 +200,7 @@ public:
     if (!loadSplit(split, examples, false, test_, "evaluation")) return false;
     int64_t b = std::min(examples, test_->examples());
     batch_ = b;
-    std::vector<float> images(b * test_->rows() * test_->cols());
+    std::vector<float> images(b * exampleSize());
     std::vector<int32_t> labels(b);
     test_->startEpoch(0);
     test_->next(images.data(), labels.data());
@@ -191,8 +238,7 @@ private:
     if (mlir::failed(pm.run(*module))) return fail("batch specialization failed");
     auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
     std::vector<ref::Tensor<double>> args(2);
-    const Node &in = g_.nodes[g_.inputs[0].second];
-    args[0].shape = {b, in.type.dims[1].value, in.type.dims[2].value, in.type.dims[3].value};
+    args[0].shape = inputShape(b);
     args[0].data.assign(images.begin(), images.end());
     args[1].shape = {b};
     args[1].data.assign(labels.begin(), labels.end());
@@ -218,10 +264,37 @@ private:
     return false;
   }
 
-  bool loadSplit(const Value &pipeline, int64_t limit, bool shuffleDefault, std::unique_ptr<Batcher> &out,
+  /// The image input's shape for a batch of b.
+  std::vector<int64_t> inputShape(int64_t b) const {
+    std::vector<int64_t> shape = {b};
+    const Node &in = g_.nodes[g_.inputs[0].second];
+    for (size_t i = 1; i < in.type.dims.size(); ++i) shape.push_back(in.type.dims[i].value);
+    return shape;
+  }
+
+  /// Floats per example of the image input.
+  int64_t exampleSize() const {
+    int64_t n = 1;
+    const Node &in = g_.nodes[g_.inputs[0].second];
+    for (size_t i = 1; i < in.type.dims.size(); ++i) n *= in.type.dims[i].value;
+    return n;
+  }
+
+  bool loadSplit(const Value &pipeline, int64_t limit, bool shuffleDefault, std::unique_ptr<Source> &out,
                  const char *what) {
     const Value &src = pipeline.elems[0];
-    if (src.str != "idx") return fail(fmt::format("data source '{}' is not supported by nnc train yet; use idx(...)", src.str), p_.data.loc);
+    if (src.str == "synthetic") {
+      int64_t count = src.arg("count")->i, classes = src.arg("classes")->i;
+      if (limit > 0) count = std::min(count, limit);
+      if (count < 1 || classes < 1)
+        return fail(fmt::format("synthetic data needs count and classes of at least 1, got {} and {}", count, classes),
+                    p_.data.loc);
+      if (pipeline.elems.size() > 1)
+        return fail("transforms of synthetic data are not supported by nnc train yet", p_.data.loc);
+      out = std::make_unique<SyntheticSource>(count, classes, exampleSize(), batch_, seed(), what);
+      return true;
+    }
+    if (src.str != "idx") return fail(fmt::format("data source '{}' is not supported by nnc train yet", src.str), p_.data.loc);
     BatcherOptions bo;
     bo.batchSize = batch_;
     bo.shuffle = false;
@@ -260,8 +333,9 @@ private:
       if (classes && labels.labels[i] >= classes)
         return fail(fmt::format("{} label {} of example {} in '{}' is not below the {} classes of the network",
                                 what, (int)labels.labels[i], i, lp, classes), lab.loc);
-    out = Batcher::create(std::move(images), std::move(labels), bo, error);
-    if (!out) return fail(fmt::format("{} data: {}", what, error), p_.data.loc);
+    auto batcher = Batcher::create(std::move(images), std::move(labels), bo, error);
+    if (!batcher) return fail(fmt::format("{} data: {}", what, error), p_.data.loc);
+    out = std::make_unique<IdxSource>(std::move(batcher));
     return true;
   }
 
@@ -334,8 +408,7 @@ private:
   /// bits of 32-bit unsigned words (dropout draws its masks from them).
   bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr, float *metrics,
             int64_t iteration = 0) {
-    const Node &in = g_.nodes[g_.inputs[0].second];
-    std::vector<int64_t> imageShape = {b, in.type.dims[1].value, in.type.dims[2].value, in.type.dims[3].value};
+    std::vector<int64_t> imageShape = inputShape(b);
     MemRefDescriptor state(state_->p, {model_->stateBytes}), ws(workspace_->p, {std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0)});
     MemRefDescriptor img(images, imageShape), lab(labels, {b});
     float hyper[4] = {lr, 0, 0, 0};
@@ -368,7 +441,7 @@ private:
           if (g_.outputs[i].second == (int)(&n - &g_.nodes[0]) && acc < 0) acc = (int)i;
     int lossIdx = outputIndex(p_.solver.minimize);
     test_->startEpoch(0);
-    std::vector<float> images(batch_ * test_->rows() * test_->cols());
+    std::vector<float> images(batch_ * exampleSize());
     std::vector<int32_t> labels(batch_);
     std::vector<float> metrics(g_.outputs.size());
     double sumAcc = 0, sumLoss = 0;
@@ -392,7 +465,7 @@ private:
       return fail(fmt::format("{} training examples are fewer than one batch of {}", train_->examples(), batch_));
     int lossIdx = outputIndex(p_.solver.minimize);
     int accIdx = outputIndex("accuracy");
-    std::vector<float> images(batch_ * train_->rows() * train_->cols());
+    std::vector<float> images(batch_ * exampleSize());
     std::vector<int32_t> labels(batch_);
     std::vector<float> metrics(g_.outputs.size());
     bool tty = o_.progress && ::isatty(1);
@@ -452,7 +525,7 @@ private:
   TrainOptions o_;
   std::ostream &out_;
   mlir::MLIRContext ctx_;
-  std::unique_ptr<Batcher> train_, test_;
+  std::unique_ptr<Source> train_, test_;
   std::unique_ptr<JitModel> model_, tailModel_;
   int64_t batch_ = 64;
   nnc_ctx *rt_ = nullptr, *rtTail_ = nullptr;
