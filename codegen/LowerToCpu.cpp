@@ -261,6 +261,8 @@ private:
         if (root(r) != r) continue;
         // Evaluating, no dropout mask is drawn, so none needs memory.
         if (auto d = dyn_cast<nn::DropoutOp>(op); d && !training_ && r == d.getMask()) continue;
+        // Nothing reads batch_norm's mean and invstd when evaluating (no VJP): no memory.
+        if (isa<nn::BatchNormOp>(op) && r != op->getResult(0) && r.use_empty()) continue;
         ranges[r] = {(int64_t)index_[op], (int64_t)index_[op], alignUp(bytesOf(r.getType()))};
       }
     for (Operation *op : ops_)
@@ -481,6 +483,8 @@ private:
     if (auto l = dyn_cast<nn::LrnOp>(op)) return lowerLrn(l);
     if (auto l = dyn_cast<nn::LrnBackwardOp>(op)) return lowerLrnBackward(l);
     if (auto d = dyn_cast<nn::DropoutOp>(op)) return lowerDropout(d);
+    if (auto bn = dyn_cast<nn::BatchNormOp>(op)) return lowerBatchNorm(bn);
+    if (auto bn = dyn_cast<nn::BatchNormBackwardOp>(op)) return lowerBatchNormBackward(bn);
     if (auto c = dyn_cast<nn::ConcatOp>(op)) return lowerConcat(c.getResult(), c.getInputs(), c.getAxisIndex(), false);
     if (auto c = dyn_cast<nn::ConcatBackwardOp>(op))
       return lowerConcat(c.getGrad(), c.getResults(), (int64_t)c.getAxis(), true);
@@ -653,6 +657,124 @@ private:
     double scale = 1.0 / (1.0 - d.getRate().convertToDouble());
     generic({buffer(d.getInput()), mask}, {buffer(d.getResult())}, [&](OpBuilder &nb, Location l, ValueRange a) {
       return SmallVector<Value>{nb.create<arith::MulFOp>(l, nb.create<arith::MulFOp>(l, a[0], a[1]), cst(nb, l, scale))};
+    });
+    return success();
+  }
+
+  /// Loops over every dim of `shape` but the channel (dim 1), at channel
+  /// `c`, with f32 accumulators `init`; `body` gets the full index.
+  SmallVector<Value> overChannel(OpBuilder &b, Location l, ArrayRef<int64_t> shape, Value c, ValueRange init,
+                                 function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange, ValueRange)> body) {
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t d = 0; d < (int64_t)shape.size(); ++d)
+      if (d != 1) lbs.push_back(idx(b, l, 0)), ubs.push_back(idx(b, l, shape[d])), steps.push_back(idx(b, l, 1));
+    auto nest = scf::buildLoopNest(b, l, lbs, ubs, steps, init,
+                                   [&](OpBuilder &nb, Location il, ValueRange ivs, ValueRange acc) -> scf::ValueVector {
+      SmallVector<Value> at(ivs.begin(), ivs.end());
+      at.insert(at.begin() + 1, c);
+      SmallVector<Value> next = body(nb, il, at, acc);
+      return scf::ValueVector(next.begin(), next.end());
+    });
+    return SmallVector<Value>(nest.results.begin(), nest.results.end());
+  }
+
+  /// Per channel. Training: the batch mean, then the biased variance (a
+  /// second pass), invstd = 1 / sqrt(var + eps), saved for the backward; the
+  /// running statistics are updated in place in the state arena (the
+  /// unbiased variance for running_var). Evaluating: the running statistics.
+  /// Then y = x * scale + shift, scale = weight * invstd, shift = bias - mean * scale.
+  LogicalResult lowerBatchNorm(nn::BatchNormOp bn) {
+    auto shape = bn.getInput().getType().getShape();
+    int64_t channels = shape[1], count = bn.getInput().getType().getNumElements() / channels;
+    double eps = bn.getEps().convertToDouble(), momentum = bn.getMomentum().convertToDouble();
+    // The unbiased variance's factor M / (M - 1); a single value has none (PyTorch refuses M = 1).
+    double unbias = count > 1 ? (double)count / (count - 1) : 1.0;
+    Value x = buffer(bn.getInput()), y = buffer(bn.getResult());
+    Value rm = buffer(bn.getRunningMean()), rv = buffer(bn.getRunningVar());
+    Value w = bn.getWeight() ? buffer(bn.getWeight()) : Value(), bias = bn.getBias() ? buffer(bn.getBias()) : Value();
+    Value meanOut = bn.getMean().use_empty() ? Value() : buffer(bn.getMean());
+    Value invstdOut = bn.getInvstd().use_empty() ? Value() : buffer(bn.getInvstd());
+    axisLoop(b_, bn.getLoc(), channels, Value(), [&](OpBuilder &b, Location l, Value c, Value) {
+      auto load = [&](OpBuilder &nb, Location il, Value m, ValueRange at) { return nb.create<memref::LoadOp>(il, m, at); };
+      Value mean, invstd;
+      if (training_) {
+        Value sum = overChannel(b, l, shape, c, {cst(b, l, 0)}, [&](OpBuilder &nb, Location il, ValueRange at, ValueRange acc) {
+          return SmallVector<Value>{nb.create<arith::AddFOp>(il, acc[0], load(nb, il, x, at))};
+        })[0];
+        mean = b.create<arith::DivFOp>(l, sum, cst(b, l, (double)count));
+        Value sq = overChannel(b, l, shape, c, {cst(b, l, 0)}, [&](OpBuilder &nb, Location il, ValueRange at, ValueRange acc) {
+          Value d = nb.create<arith::SubFOp>(il, load(nb, il, x, at), mean);
+          return SmallVector<Value>{nb.create<arith::AddFOp>(il, acc[0], nb.create<arith::MulFOp>(il, d, d))};
+        })[0];
+        Value var = b.create<arith::DivFOp>(l, sq, cst(b, l, (double)count));
+        invstd = b.create<arith::DivFOp>(l, cst(b, l, 1),
+                                         b.create<math::SqrtOp>(l, b.create<arith::AddFOp>(l, var, cst(b, l, eps))));
+        // running = momentum * running + (1 - momentum) * batch
+        auto update = [&](Value running, Value batch) {
+          Value old = load(b, l, running, c);
+          Value mixed = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, old, cst(b, l, momentum)),
+                                                b.create<arith::MulFOp>(l, batch, cst(b, l, 1 - momentum)));
+          b.create<memref::StoreOp>(l, mixed, running, c);
+        };
+        update(rm, mean);
+        update(rv, b.create<arith::MulFOp>(l, var, cst(b, l, unbias)));
+      } else {
+        mean = load(b, l, rm, c);
+        Value var = load(b, l, rv, c);
+        invstd = b.create<arith::DivFOp>(l, cst(b, l, 1),
+                                         b.create<math::SqrtOp>(l, b.create<arith::AddFOp>(l, var, cst(b, l, eps))));
+      }
+      if (meanOut) b.create<memref::StoreOp>(l, mean, meanOut, c);
+      if (invstdOut) b.create<memref::StoreOp>(l, invstd, invstdOut, c);
+      Value scale = w ? b.create<arith::MulFOp>(l, load(b, l, w, c), invstd).getResult() : invstd;
+      Value shift = b.create<arith::NegFOp>(l, b.create<arith::MulFOp>(l, mean, scale));
+      if (bias) shift = b.create<arith::AddFOp>(l, load(b, l, bias, c), shift);
+      overChannel(b, l, shape, c, {}, [&](OpBuilder &nb, Location il, ValueRange at, ValueRange) {
+        Value v = nb.create<arith::AddFOp>(il, nb.create<arith::MulFOp>(il, load(nb, il, x, at), scale), shift);
+        nb.create<memref::StoreOp>(il, v, y, at);
+        return SmallVector<Value>{};
+      });
+      return Value();
+    });
+    return success();
+  }
+
+  /// Per channel: dbias = sum dy, dweight = sum dy * xhat (xhat from the saved
+  /// mean and invstd), then dx = weight * invstd / M * (M dy - dbias - xhat dweight).
+  LogicalResult lowerBatchNormBackward(nn::BatchNormBackwardOp bn) {
+    auto shape = bn.getInput().getType().getShape();
+    int64_t channels = shape[1], count = bn.getInput().getType().getNumElements() / channels;
+    Value x = buffer(bn.getInput()), dy = buffer(bn.getGrad()), dx = buffer(bn.getResult());
+    Value meanB = buffer(bn.getMean()), invstdB = buffer(bn.getInvstd());
+    Value w = bn.getWeight() ? buffer(bn.getWeight()) : Value();
+    Value dw = w ? buffer(bn.getParamGrads()[0]) : Value(), db = w ? buffer(bn.getParamGrads()[1]) : Value();
+    axisLoop(b_, bn.getLoc(), channels, Value(), [&](OpBuilder &b, Location l, Value c, Value) {
+      Value mean = b.create<memref::LoadOp>(l, meanB, c), invstd = b.create<memref::LoadOp>(l, invstdB, c);
+      auto xhat = [&](OpBuilder &nb, Location il, ValueRange at) -> Value {
+        Value d = nb.create<arith::SubFOp>(il, nb.create<memref::LoadOp>(il, x, at), mean);
+        return nb.create<arith::MulFOp>(il, d, invstd);
+      };
+      SmallVector<Value> sums = overChannel(b, l, shape, c, {cst(b, l, 0), cst(b, l, 0)},
+                                            [&](OpBuilder &nb, Location il, ValueRange at, ValueRange acc) {
+        Value g = nb.create<memref::LoadOp>(il, dy, at);
+        return SmallVector<Value>{nb.create<arith::AddFOp>(il, acc[0], g),
+                                  nb.create<arith::AddFOp>(il, acc[1], nb.create<arith::MulFOp>(il, g, xhat(nb, il, at)))};
+      });
+      Value sumDy = sums[0], sumDyXhat = sums[1];
+      if (w) {
+        b.create<memref::StoreOp>(l, sumDyXhat, dw, c);
+        b.create<memref::StoreOp>(l, sumDy, db, c);
+      }
+      Value k = b.create<arith::DivFOp>(l, invstd, cst(b, l, (double)count));
+      if (w) k = b.create<arith::MulFOp>(l, b.create<memref::LoadOp>(l, w, c), k);
+      overChannel(b, l, shape, c, {}, [&](OpBuilder &nb, Location il, ValueRange at, ValueRange) {
+        Value g = nb.create<arith::MulFOp>(il, nb.create<memref::LoadOp>(il, dy, at), cst(nb, il, (double)count));
+        Value t = nb.create<arith::SubFOp>(il, nb.create<arith::SubFOp>(il, g, sumDy),
+                                           nb.create<arith::MulFOp>(il, xhat(nb, il, at), sumDyXhat));
+        nb.create<memref::StoreOp>(il, nb.create<arith::MulFOp>(il, k, t), dx, at);
+        return SmallVector<Value>{};
+      });
+      return Value();
     });
     return success();
   }

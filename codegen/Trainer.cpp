@@ -10,12 +10,15 @@
 #include "passes/Passes.h"
 #include "tools/RegisterNNC.h"
 
+#include "runtime/Checkpoint.h"
 #include "runtime/Host.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -162,9 +165,11 @@ public:
   bool run(TrainResult &result) {
     if (!p_.solver.present) return fail(fmt::format("'{}' has no solver section; nnc train needs one", file_));
     batch_ = p_.solver.batch;
+    if (!checkSavePath() || (!o_.resumePath.empty() && !readResume())) return false;
     auto t0 = std::chrono::steady_clock::now();
     model_ = compile(batch_, true); // before the data: a model that cannot compile needs none
-    if (!model_ || !checkAndLoad()) return false;
+    if (!model_ || (ckpt_ && !matchManifest(o_.resumePath, /*ignoreVelocities=*/false)) || !checkAndLoad())
+      return false;
     int64_t tail = test_ ? test_->examples() % batch_ : 0;
     if (tail) {
       tailModel_ = compile(tail, false);
@@ -182,6 +187,7 @@ public:
     if (tailModel_) ws = std::max(ws, tailModel_->workspaceBytes);
     workspace_ = std::make_unique<AlignedBuffer>(ws);
     initState();
+    if (ckpt_) restoreState();
     if (getenv("NNC_DEBUG_STATE")) dumpState("init");
     bool ok = callInit(*model_, rt_) && (!tailModel_ || callInit(*tailModel_, rtTail_)) && loop(result);
     nnc_ctx_destroy(rt_);
@@ -192,9 +198,12 @@ public:
   /// One forward pass over the first `examples` examples (nnc run).
   bool runOnce(int64_t examples, bool interp) {
     if (!p_.data.present) return fail(fmt::format("'{}' has no data section; nnc run needs one", file_));
-    if (g_.inputs.size() != 2)
-      return fail(fmt::format("nnc run feeds an image input and a label input; network '{}' has {} inputs",
-                              g_.name, g_.inputs.size()), g_.loc);
+    if (!checkInputs("nnc run")) return false;
+    if (!o_.weightsPath.empty()) {
+      std::string error;
+      ckpt_.emplace();
+      if (!readCheckpoint(o_.weightsPath, *ckpt_, error)) return fail(error);
+    }
     const Value &split = p_.data.test.kind == Value::Kind::Pipeline ? p_.data.test : p_.data.train;
     batch_ = examples;
     if (!loadSplit(split, examples, false, test_, "evaluation")) return false;
@@ -209,7 +218,8 @@ public:
     for (size_t i = 0; i < g_.outputs.size(); ++i)
       if (g_.nodes[g_.outputs[i].second].type.rank() == 0)
         out_ << fmt::format("{} {:.6f}\n", g_.outputs[i].first, outputs[i]);
-    out_ << fmt::format("({} examples, initial parameters, {})\n", b,
+    out_ << fmt::format("({} examples, {}, {})\n", b,
+                        ckpt_ ? fmt::format("parameters of '{}'", o_.weightsPath) : "initial parameters",
                         interp ? "reference evaluator in double" : "compiled code");
     return true;
   }
@@ -222,6 +232,10 @@ private:
     state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
     workspace_ = std::make_unique<AlignedBuffer>(model_->workspaceBytes);
     initState();
+    if (ckpt_) {
+      if (!matchManifest(o_.weightsPath, /*ignoreVelocities=*/true)) return false;
+      restoreState();
+    }
     std::vector<float> metrics(g_.outputs.size());
     bool ok = callInit(*model_, rt_) && step(*model_, "eval_step", b, images.data(), labels.data(), 0, metrics.data());
     nnc_ctx_destroy(rt_);
@@ -242,18 +256,26 @@ private:
     args[0].data.assign(images.begin(), images.end());
     args[1].shape = {b};
     args[1].data.assign(labels.begin(), labels.end());
+    std::vector<ManifestEntry> params;
     for (nn::ParameterOp p : module->getOps<nn::ParameterOp>()) {
       ManifestEntry e;
       e.name = p.getSymName().str();
+      e.kind = p.getFrozen() ? "running" : "param";
       e.init = p.getInit().str();
       auto shape = mlir::cast<mlir::RankedTensorType>(p.getType()).getShape();
       e.shape.assign(shape.begin(), shape.end());
+      params.push_back(e);
+    }
+    std::string error;
+    if (ckpt_ && !matchCheckpoint(o_.weightsPath, *ckpt_, g_.name, expectedTensors(params), true, error))
+      return fail(error);
+    for (const ManifestEntry &e : params) {
       std::vector<float> values(e.numel());
-      initEntry(e, values.data());
+      if (ckpt_) values = savedValues(e.name);
+      else initEntry(e, values.data());
       args.push_back({e.shape, std::vector<double>(values.begin(), values.end())});
     }
     std::vector<ref::Tensor<double>> results;
-    std::string error;
     if (!::nnc::evaluate(forward, args, results, error)) return fail("reference evaluator: " + error);
     for (const auto &r : results) outputs.push_back(r.item());
     return true;
@@ -339,15 +361,103 @@ private:
     return true;
   }
 
-  uint64_t seed() const { return o_.seed >= 0 ? (uint64_t)o_.seed : (uint64_t)p_.solver.seed; }
+  /// A resumed run keeps its checkpoint's seed: the same data order and dropout masks.
+  uint64_t seed() const {
+    if (ckpt_ && !o_.resumePath.empty()) return ckpt_->seed;
+    return o_.seed >= 0 ? (uint64_t)o_.seed : (uint64_t)p_.solver.seed;
+  }
+
+  // --- Checkpoints ----------------------------------------------------------
+
+  /// --save must name a file in an existing directory: found out before training.
+  bool checkSavePath() {
+    if (o_.savePath.empty()) return true;
+    struct stat st;
+    if (::stat(o_.savePath.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      return fail(fmt::format("cannot write checkpoint '{}': it is a directory", o_.savePath));
+    std::string dir = dirOf(o_.savePath);
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return fail(fmt::format("cannot write checkpoint '{}': directory '{}' does not exist", o_.savePath, dir));
+    return true;
+  }
+
+  bool readResume() {
+    std::string error;
+    ckpt_.emplace();
+    if (!readCheckpoint(o_.resumePath, *ckpt_, error)) return fail(error);
+    if (o_.seed >= 0 && (uint64_t)o_.seed != ckpt_->seed)
+      return fail(fmt::format("--seed {} differs from the seed {} that checkpoint '{}' was trained with; leave "
+                              "--seed out to resume",
+                              o_.seed, ckpt_->seed, o_.resumePath));
+    return true;
+  }
+
+  static std::vector<CheckpointTensor> expectedTensors(const std::vector<ManifestEntry> &manifest) {
+    std::vector<CheckpointTensor> tensors;
+    for (const ManifestEntry &e : manifest) tensors.push_back({e.name, e.kind, e.shape, {}});
+    return tensors;
+  }
+
+  /// The checkpoint must hold exactly the compiled model's state (evaluation: its parameters).
+  bool matchManifest(const std::string &path, bool ignoreVelocities) {
+    std::string error;
+    if (!matchCheckpoint(path, *ckpt_, g_.name, expectedTensors(model_->manifest), ignoreVelocities, error))
+      return fail(error);
+    return true;
+  }
+
+  const std::vector<float> &savedValues(const std::string &name) const {
+    for (const CheckpointTensor &t : ckpt_->tensors)
+      if (t.name == name) return t.values;
+    static const std::vector<float> none;
+    return none; // not reached: matchManifest found every entry
+  }
+
+  /// Copies the checkpoint's tensors into the state arena.
+  void restoreState() {
+    for (const ManifestEntry &e : model_->manifest) {
+      const std::vector<float> &v = savedValues(e.name);
+      std::memcpy((char *)state_->p + e.offset, v.data(), v.size() * sizeof(float));
+    }
+  }
+
+  /// Writes the whole state arena and the position after `epochsDone` epochs.
+  bool saveCheckpoint(int64_t epochsDone, int64_t iteration) {
+    Checkpoint c;
+    c.network = g_.name;
+    c.iteration = iteration;
+    c.epoch = epochsDone;
+    c.seed = seed();
+    for (const ManifestEntry &e : model_->manifest) {
+      const float *p = (const float *)((const char *)state_->p + e.offset);
+      c.tensors.push_back({e.name, e.kind, e.shape, std::vector<float>(p, p + e.numel())});
+    }
+    std::string error;
+    if (!writeCheckpoint(o_.savePath, c, error)) return fail(error);
+    out_ << fmt::format("saved checkpoint '{}' (epoch {}, iteration {})\n", o_.savePath, epochsDone, iteration);
+    return true;
+  }
+
+  /// The data sources feed two inputs: f32 examples first, then i32 labels.
+  bool checkInputs(const char *cmd) {
+    if (g_.inputs.size() != 2)
+      return fail(fmt::format("{} feeds an image input and a label input; network '{}' has {} inputs", cmd,
+                              g_.name, g_.inputs.size()), g_.loc);
+    const Node &img = g_.nodes[g_.inputs[0].second], &lab = g_.nodes[g_.inputs[1].second];
+    if (img.type.dtype != shapes::DType::F32)
+      return fail(fmt::format("{} feeds the first input as f32 examples; '{}' is declared {}", cmd,
+                              g_.inputs[0].first, img.type.str()), img.loc);
+    if (lab.type.dtype != shapes::DType::I32 || lab.type.rank() != 1)
+      return fail(fmt::format("{} feeds the second input as i32[N] class labels; '{}' is declared {}", cmd,
+                              g_.inputs[1].first, lab.type.str()), lab.loc);
+    return true;
+  }
 
   bool checkAndLoad() {
     if (!p_.solver.present) return fail(fmt::format("'{}' has no solver section; nnc train needs one", file_));
     if (!p_.data.present || p_.data.train.kind != Value::Kind::Pipeline)
       return fail(fmt::format("'{}' has no 'train = ...' in a data section; nnc train needs one", file_));
-    if (g_.inputs.size() != 2)
-      return fail(fmt::format("nnc train feeds an image input and a label input; network '{}' has {} inputs",
-                              g_.name, g_.inputs.size()), g_.loc);
+    if (!checkInputs("nnc train")) return false;
     if (!loadSplit(p_.data.train, o_.trainLimit, true, train_, "training")) return false;
     if (p_.data.test.kind == Value::Kind::Pipeline && !loadSplit(p_.data.test, o_.testLimit, false, test_, "test"))
       return false;
@@ -469,10 +579,19 @@ private:
     std::vector<int32_t> labels(batch_);
     std::vector<float> metrics(g_.outputs.size());
     bool tty = o_.progress && ::isatty(1);
-    int64_t it = 0;
+    // A resumed run goes on where the checkpoint stopped: the epoch picks the
+    // data order, the iteration the learning rate and the dropout masks.
+    int64_t firstEpoch = ckpt_ ? ckpt_->epoch : 0, it = ckpt_ ? ckpt_->iteration : 0;
+    if (ckpt_) {
+      if (firstEpoch >= epochs)
+        return fail(fmt::format("checkpoint '{}' has already trained {} of {} epochs; --epochs counts all epochs, "
+                                "so pass a larger number to train on",
+                                o_.resumePath, firstEpoch, epochs));
+      out_ << fmt::format("resumed from '{}' after epoch {} (iteration {})\n", o_.resumePath, firstEpoch, it);
+    }
     double totalSeconds = 0;
     int64_t totalImages = 0;
-    for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
       train_->startEpoch(epoch);
       double sumLoss = 0, sumAcc = 0;
       int64_t n = 0;
@@ -502,6 +621,7 @@ private:
       totalImages += n * batch_;
       if (tty) out_ << "\n";
       result.trainLoss = sumLoss / std::max<int64_t>(n, 1);
+      result.epochTrainLoss.push_back(result.trainLoss);
       out_ << fmt::format("epoch {}/{}: train loss {:.4f}, {:.0f} images/s", epoch + 1, epochs, result.trainLoss,
                           n * batch_ / std::max(secs, 1e-9));
       if (test_) {
@@ -513,6 +633,7 @@ private:
         if (acc >= 0) out_ << fmt::format(", test accuracy {:.4f} ({} images)", acc, test_->examples());
       }
       out_ << "\n" << std::flush;
+      if (!o_.savePath.empty() && !saveCheckpoint(epoch + 1, it)) return false;
     }
     result.imagesPerSecond = totalImages / std::max(totalSeconds, 1e-9);
     return true;
@@ -530,6 +651,7 @@ private:
   int64_t batch_ = 64;
   nnc_ctx *rt_ = nullptr, *rtTail_ = nullptr;
   std::unique_ptr<AlignedBuffer> state_, workspace_;
+  std::optional<Checkpoint> ckpt_; // --resume or --weights
 };
 
 } // namespace

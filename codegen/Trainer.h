@@ -6,6 +6,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace nnc {
 
@@ -17,19 +18,25 @@ struct TrainOptions {
   int64_t trainLimit = 0;   // use only the first N training examples (0: all)
   int64_t testLimit = 0;
   bool progress = true;     // a live progress line on terminals
+  std::string savePath;     // nnc train --save: a checkpoint after each epoch
+  std::string resumePath;   // nnc train --resume: continue from this checkpoint
+  std::string weightsPath;  // nnc run --weights: saved parameters instead of fresh ones
 };
 
 struct TrainResult {
   double testAccuracy = -1, testLoss = 0, trainLoss = 0, imagesPerSecond = 0;
+  std::vector<double> epochTrainLoss; // one per epoch this run trained (after a resume: the later ones)
 };
 
 /// Trains the single network of `program` as its solver and data sections
-/// say. Errors (data files, runtime failures, a non-finite loss) are
+/// say; with `resumePath`, from a checkpoint's state and position on (the
+/// same data order and learning rates as an uninterrupted run). Errors (data files, runtime failures, a non-finite loss) are
 /// reported to `diags`; returns false then.
 bool train(const std::string &file, const Program &program, DiagnosticEngine &diags,
            const TrainOptions &options, std::ostream &out, TrainResult &result);
 
-/// Evaluates the network once, with freshly initialized parameters, on the
+/// Evaluates the network once, with freshly initialized parameters (or those
+/// of the checkpoint `weightsPath`), on the
 /// first `examples` examples of the test data (the training data without a
 /// test split), through the JIT or the reference evaluator in double, and
 /// prints every scalar output.

@@ -10,6 +10,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace nnc {
@@ -118,6 +120,71 @@ private:
         })
         .template Case<nn::LrnBackwardOp>([&](auto l) {
           return set(l.getResult(), ref::lrnBackward(in(l.getInput()), in(l.getGrad()), lrnAttrs(l), &e), e);
+        })
+        .template Case<nn::BatchNormOp>([&](auto bn) {
+          // Training: the batch statistics (the reference kernel); the running
+          // update is state the lowering writes in place, not a value here.
+          // Elsewhere: the running statistics.
+          const ref::Tensor<T> &x = in(bn.getInput());
+          int64_t C = x.shape.size() >= 2 ? x.shape[1] : 0;
+          double eps = bn.getEps().convertToDouble();
+          ref::Tensor<T> gamma(std::vector<int64_t>{C}, std::vector<T>(C, T(1)));
+          ref::Tensor<T> beta(std::vector<int64_t>{C}, std::vector<T>(C, T(0)));
+          if (bn.getWeight()) gamma = in(bn.getWeight()), beta = in(bn.getBias());
+          ref::Tensor<T> mean, invstd(std::vector<int64_t>{C}, std::vector<T>(C));
+          if (training_) {
+            ref::BatchNormResult<T> r = ref::batchNormTraining(x, gamma, beta, eps, &e);
+            if (!e.empty()) return false;
+            for (int64_t c = 0; c < C; ++c) invstd.data[c] = T(1) / std::sqrt(r.var.data[c] + T(eps));
+            values_[bn.getMean()] = r.mean;
+            values_[bn.getInvstd()] = invstd;
+            return set(bn.getResult(), std::move(r.y), e);
+          }
+          mean = in(bn.getRunningMean());
+          const ref::Tensor<T> &var = in(bn.getRunningVar());
+          for (int64_t c = 0; c < C; ++c) invstd.data[c] = T(1) / std::sqrt(var.data[c] + T(eps));
+          ref::Tensor<T> y = x;
+          int64_t S = C ? (int64_t)x.data.size() / (x.shape[0] * C) : 0;
+          for (int64_t n = 0; n < x.shape[0]; ++n)
+            for (int64_t c = 0; c < C; ++c)
+              for (int64_t i = 0; i < S; ++i) {
+                T &v = y.data[(n * C + c) * S + i];
+                v = (v - mean.data[c]) * invstd.data[c] * gamma.data[c] + beta.data[c];
+              }
+          values_[bn.getMean()] = mean;
+          values_[bn.getInvstd()] = invstd;
+          return set(bn.getResult(), std::move(y), e);
+        })
+        .template Case<nn::BatchNormBackwardOp>([&](auto bn) {
+          // The training-mode gradients (ref::batchNormTrainingBackward's
+          // formulas) from the saved mean and invstd.
+          const ref::Tensor<T> &x = in(bn.getInput()), &dy = in(bn.getGrad());
+          const ref::Tensor<T> &mean = in(bn.getMean()), &invstd = in(bn.getInvstd());
+          int64_t N = x.shape[0], C = x.shape[1], S = (int64_t)x.data.size() / (N * C);
+          T M = T(N * S);
+          ref::Tensor<T> dx = x, dw(std::vector<int64_t>{C}, std::vector<T>(C)), db = dw;
+          for (int64_t c = 0; c < C; ++c) {
+            T sumDy = 0, sumDyXhat = 0;
+            for (int64_t n = 0; n < N; ++n)
+              for (int64_t i = 0; i < S; ++i) {
+                int64_t at = (n * C + c) * S + i;
+                sumDy += dy.data[at];
+                sumDyXhat += dy.data[at] * (x.data[at] - mean.data[c]) * invstd.data[c];
+              }
+            db.data[c] = sumDy, dw.data[c] = sumDyXhat;
+            T g = (bn.getWeight() ? in(bn.getWeight()).data[c] : T(1)) * invstd.data[c] / M;
+            for (int64_t n = 0; n < N; ++n)
+              for (int64_t i = 0; i < S; ++i) {
+                int64_t at = (n * C + c) * S + i;
+                T xhat = (x.data[at] - mean.data[c]) * invstd.data[c];
+                dx.data[at] = g * (M * dy.data[at] - sumDy - xhat * sumDyXhat);
+              }
+          }
+          if (bn.getWeight()) {
+            values_[bn.getParamGrads()[0]] = dw;
+            values_[bn.getParamGrads()[1]] = db;
+          }
+          return set(bn.getResult(), std::move(dx), e);
         })
         .template Case<nn::DropoutOp>([&](auto d) {
           const ref::Tensor<T> &x = in(d.getInput());

@@ -56,6 +56,9 @@ RankedTensorType fromShapes(const shapes::TensorType &t, MLIRContext *ctx) {
 
 namespace {
 
+/// Dimension `i` of `t`, or -1 when it is dynamic.
+int64_t dimOfInput(RankedTensorType t, int64_t i) { return t.isDynamicDim(i) ? -1 : t.getDimSize(i); }
+
 shapes::TensorType shapeOf(Value v) { return toShapes(cast<RankedTensorType>(v.getType())); }
 
 shapes::Pair pairOf(ArrayRef<int64_t> a) { return {a.size() > 0 ? a[0] : 1, a.size() > 1 ? a[1] : 1}; }
@@ -306,6 +309,38 @@ LogicalResult AvgPoolBackwardOp::verify() {
   return success();
 }
 
+NN_INFER(BatchNormOp) {
+  Adaptor a(operands, attrs, props, regions);
+  if (!ranked(operands)) return emitOptionalError(loc, "batch_norm expects ranked tensors");
+  shapes::BatchNormAttrs bn{a.getMomentum().convertToDouble(), a.getEps().convertToDouble(),
+                            !a.getAffine().empty()};
+  shapes::ShapeResult r = shapes::batchNorm(shapeOf(a.getInput()), bn);
+  if (failed(result(r, ctx, loc, types))) return failure();
+  // The batch mean and invstd: one value per channel.
+  RankedTensorType y = cast<RankedTensorType>(types.back());
+  auto stats = RankedTensorType::get({y.getDimSize(1)}, y.getElementType());
+  types.push_back(stats);
+  types.push_back(stats);
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto x = getInput().getType();
+  if (getAffine().size() != 0 && getAffine().size() != 2)
+    return emitOpError("takes a weight and a bias (affine) or neither, got ") << getAffine().size();
+  int64_t c = x.getRank() >= 2 ? dimOfInput(x, 1) : -1;
+  SmallVector<Value> params(getAffine());
+  params.push_back(getRunningMean());
+  params.push_back(getRunningVar());
+  for (Value p : params) {
+    auto t = cast<RankedTensorType>(p.getType());
+    if (t.getRank() != 1 || t.getElementType() != x.getElementType() ||
+        (c >= 0 && !t.isDynamicDim(0) && t.getDimSize(0) != c))
+      return emitOpError("weight, bias and running statistics must be 1-D with one value per channel, got ") << t;
+  }
+  return success();
+}
+
 NN_INFER(LrnOp) {
   Adaptor a(operands, attrs, props, regions);
   shapes::LrnAttrs l;
@@ -342,6 +377,25 @@ NN_INFER(TransposeOp) {
   Adaptor a(operands, attrs, props, regions);
   std::vector<int64_t> perm(a.getPerm().begin(), a.getPerm().end());
   return result(shapes::transpose(shapeOf(a.getInput()), perm), ctx, loc, types);
+}
+
+LogicalResult BatchNormBackwardOp::verify() {
+  auto x = getInput().getType();
+  if (x.getRank() != 2 && x.getRank() != 4) return emitOpError("input must be [N, C] or [N, C, H, W]");
+  if (getGrad().getType() != x || getResult().getType() != x)
+    return emitOpError("grad, input and result must have one type");
+  int64_t c = dimOf(x, 1);
+  auto perChannel = [&](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.getRank() == 1 && same(dimOf(t, 0), c) && t.getElementType() == x.getElementType();
+  };
+  if (!perChannel(getMean()) || !perChannel(getInvstd()) || (getWeight() && !perChannel(getWeight())))
+    return emitOpError("weight, mean and invstd must be 1-D with one value per channel");
+  if (getParamGrads().size() != (getWeight() ? 2u : 0u))
+    return emitOpError("has a weight and a bias gradient exactly when it has a weight");
+  for (Value g : getParamGrads())
+    if (!perChannel(g)) return emitOpError("weight and bias gradients must be 1-D with one value per channel");
+  return success();
 }
 
 LogicalResult ConcatBackwardOp::verify() {

@@ -200,6 +200,34 @@ def NN_LrnOp : NN_ForwardOp<"lrn"> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+def NN_BatchNormOp : NN_ForwardOp<"batch_norm"> {
+  let summary = "Batch normalization per channel (dim 1) over every other dim";
+  let description = [{
+    `x` is `[N, C]` or `[N, C, H, W]`; `affine` holds `weight` and `bias`
+    (`[C]`, both or neither), then come `running_mean` and `running_var`
+    (`[C]`, frozen parameters). In `@train_step`, `result = (x - mean) *
+    invstd * weight + bias` with the batch's `mean` and `invstd = 1 /
+    sqrt(var + eps)` (`var` biased, over `M = numel / C` values), which the
+    op returns for its VJP; the lowering then updates the running statistics
+    in place in the state arena: `running = momentum * running + (1 -
+    momentum) * batch`, with the unbiased variance `var * M / (M - 1)`.
+    Elsewhere (`@forward`, the evaluation step) `result` uses the running
+    statistics, and `mean` and `invstd` are those of the running statistics
+    (computed only when something reads them).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<AnyRankedTensor>:$affine,
+                       AnyRankedTensor:$running_mean, AnyRankedTensor:$running_var,
+                       F64Attr:$momentum, F64Attr:$eps);
+  let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$mean, AnyRankedTensor:$invstd);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The affine weight and bias, or null without affine.
+    ::mlir::Value getWeight() { return getAffine().empty() ? ::mlir::Value() : getAffine()[0]; }
+    ::mlir::Value getBias() { return getAffine().size() < 2 ? ::mlir::Value() : getAffine()[1]; }
+  }];
+}
+
 def NN_DropoutOp : NN_ForwardOp<"dropout"> {
   let summary = "Inverted dropout; the identity when evaluating";
   let description = [{
@@ -342,6 +370,20 @@ def NN_DropoutBackwardOp : NN_DerivedOp<"dropout_backward", [AllTypesMatch<["gra
   let summary = "dy * mask / (1 - rate), with the forward's mask";
   let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$mask, F64Attr:$rate);
   let results = (outs AnyRankedTensor:$result);
+}
+
+def NN_BatchNormBackwardOp : NN_DerivedOp<"batch_norm_backward"> {
+  let summary = "Gradients of training-mode batch_norm, from its saved mean and invstd";
+  let description = [{
+    Per channel, with `xhat = (x - mean) * invstd` and `M = numel / C`:
+    `dbias = sum dy`, `dweight = sum dy * xhat`, `dx = weight * invstd / M *
+    (M * dy - dbias - xhat * dweight)` (weight 1 without affine).
+    `param_grads` is `(dweight, dbias)` with a weight, else empty.
+  }];
+  let arguments = (ins AnyRankedTensor:$grad, AnyRankedTensor:$input, Optional<AnyRankedTensor>:$weight,
+                       AnyRankedTensor:$mean, AnyRankedTensor:$invstd);
+  let results = (outs AnyRankedTensor:$result, Variadic<AnyRankedTensor>:$param_grads);
+  let hasVerifier = 1;
 }
 
 def NN_ConcatBackwardOp : NN_DerivedOp<"concat_backward"> {

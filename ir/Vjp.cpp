@@ -176,3 +176,20 @@ SmallVector<Value> ReshapeOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
   if (!resultGrads[0]) return {Value()};
   return {b.create<ReshapeOp>(getLoc(), getInput().getType(), resultGrads[0])};
 }
+
+SmallVector<Value> BatchNormOp::buildVjp(OpBuilder &b, ValueRange resultGrads) {
+  // Operands: input, (weight, bias)?, running_mean, running_var; the running
+  // statistics are frozen, and mean and invstd (results 1, 2) are saved
+  // values the backward reads: no gradient flows through them.
+  SmallVector<Value> grads(getNumOperands(), Value());
+  Value dy = resultGrads[0];
+  if (!dy) return grads;
+  Value w = getWeight();
+  SmallVector<Type> paramTypes;
+  if (w) paramTypes = {w.getType(), getBias().getType()};
+  auto bwd = b.create<BatchNormBackwardOp>(getLoc(), getInput().getType(), paramTypes, dy, getInput(), w,
+                                           getMean(), getInvstd());
+  grads[0] = bwd.getResult();
+  if (w) grads[1] = bwd.getParamGrads()[0], grads[2] = bwd.getParamGrads()[1];
+  return grads;
+}

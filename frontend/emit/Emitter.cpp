@@ -30,6 +30,13 @@ public:
     SmallVector<Type> argTypes;
     SmallVector<DictionaryAttr> argAttrs;
     for (const auto &[name, id] : g_.inputs) {
+      shapes::DType dt = g_.nodes[id].type.dtype;
+      if (dt == shapes::DType::F16 || dt == shapes::DType::BF16) {
+        diags_.report(Diag::UnsupportedOp, g_.nodes[id].loc,
+                      fmt::format("input '{}': element type '{}' is not supported on cpu yet (use f32)", name,
+                                  shapes::dtypeName(dt)));
+        return nullptr;
+      }
       argTypes.push_back(tensorType(g_.nodes[id].type));
       argAttrs.push_back(b_.getDictionaryAttr({b_.getNamedAttr("nn.input", b_.getStringAttr(name))}));
     }
@@ -41,9 +48,12 @@ public:
         const Value *init = n.attr(isBias ? "bias_init" : "weight_init");
         const Value *lr = n.attr(isBias ? "bias_lr_mult" : "lr_mult");
         const Value *decay = n.attr(isBias ? "bias_decay_mult" : "decay_mult");
+        // batch_norm (SPEC 11.2): weight 1, bias 0, running_mean 0, running_var 1.
+        std::string initStr = init ? init->str_() : "constant(value=0)";
+        if (n.op == "batch_norm")
+          initStr = p.name == "weight" || p.name == "running_var" ? "constant(value=1)" : "constant(value=0)";
         auto param = b_.create<nn::ParameterOp>(
-            loc(n.loc), b_.getStringAttr(full), TypeAttr::get(type),
-            b_.getStringAttr(init ? init->str_() : "constant(value=0)"),
+            loc(n.loc), b_.getStringAttr(full), TypeAttr::get(type), b_.getStringAttr(initStr),
             b_.getF64FloatAttr(lr ? lr->f : 1.0), b_.getF64FloatAttr(decay ? decay->f : 1.0),
             p.trainable ? nullptr : b_.getUnitAttr());
         (void)param;
@@ -139,6 +149,11 @@ private:
     } else if (n.op == "lrn") {
       op = b_.create<nn::LrnOp>(l, in[0], b_.getI64IntegerAttr(n.attr("size")->i), b_.getF64FloatAttr(n.attr("alpha")->f),
                                 b_.getF64FloatAttr(n.attr("beta")->f), b_.getF64FloatAttr(n.attr("k")->f));
+    } else if (n.op == "batch_norm") {
+      SmallVector<mlir::Value> affine;
+      if (mlir::Value w = param(n, "weight")) affine = {w, param(n, "bias")};
+      op = b_.create<nn::BatchNormOp>(l, in[0], affine, param(n, "running_mean"), param(n, "running_var"),
+                                      b_.getF64FloatAttr(n.attr("momentum")->f), b_.getF64FloatAttr(n.attr("eps")->f));
     } else if (n.op == "dropout") {
       // The mask's stream is named after the op, so adding a layer does not move the others' masks.
       op = b_.create<nn::DropoutOp>(l, in[0], b_.getF64FloatAttr(n.attr("rate")->f),

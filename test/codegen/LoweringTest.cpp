@@ -95,9 +95,10 @@ void expectNear(const ref::Tensor<double> &want, const float *got, const std::st
 }
 
 /// Checks the reference gradients (the VJPs, evaluated in double) against
-/// central differences of @forward's loss.
-void expectFiniteDifferences(mlir::func::FuncOp forward, std::vector<ref::Tensor<double>> args, size_t firstParam,
-                             const std::vector<ref::Tensor<double>> &grads) {
+/// central differences of `forward`'s loss; gradient k belongs to argument
+/// paramArgs[k].
+void expectFiniteDifferences(mlir::func::FuncOp forward, std::vector<ref::Tensor<double>> args,
+                             const std::vector<size_t> &paramArgs, const std::vector<ref::Tensor<double>> &grads) {
   int64_t lossIndex = mlir::cast<mlir::IntegerAttr>(forward->getAttr("nn.loss")).getInt();
   auto loss = [&]() {
     std::vector<ref::Tensor<double>> out;
@@ -110,7 +111,7 @@ void expectFiniteDifferences(mlir::func::FuncOp forward, std::vector<ref::Tensor
     double maxAbs = 0;
     for (double g : grads[k].data) maxAbs = std::max(maxAbs, std::abs(g));
     for (size_t i = 0; i < grads[k].data.size(); ++i) {
-      double &w = args[firstParam + k].data[i], w0 = w;
+      double &w = args[paramArgs[k]].data[i], w0 = w;
       w = w0 + h;
       double up = loss();
       w = w0 - h;
@@ -122,9 +123,26 @@ void expectFiniteDifferences(mlir::func::FuncOp forward, std::vector<ref::Tensor
   }
 }
 
+/// What one checked training step saw: the state arena before and after it,
+/// its manifest and the evaluator's arguments (inputs, then parameters).
+struct StepRecord {
+  std::vector<char> before, after;
+  std::vector<ManifestEntry> manifest;
+  std::vector<ref::Tensor<double>> args;
+  const float *at(const std::vector<char> &state, const std::string &name) const {
+    for (const ManifestEntry &e : manifest)
+      if (e.name == name) return (const float *)(state.data() + e.offset);
+    ADD_FAILURE() << "no state entry " << name;
+    static float none[1024] = {};
+    return none;
+  }
+};
+
 /// Runs one train_step and compares the outputs and every gradient; with
-/// `finiteDifferences`, checks the reference gradients themselves too.
-void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool finiteDifferences = false) {
+/// `finiteDifferences`, checks the reference gradients themselves too. Then
+/// runs eval_step on the state before the step against @forward.
+void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool finiteDifferences = false,
+                  StepRecord *record = nullptr) {
   std::string source = "nn 1\nnetwork t {\n" + body +
                        "\n}\nsolver {\n  method = sgd()\n  lr = 1\n}\n";
   Compiled c = compile(source, batch);
@@ -149,26 +167,36 @@ void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool 
     args.push_back(t);
   }
   std::vector<char> state(c.jit->stateBytes + 64), workspace(c.jit->workspaceBytes + 64);
-  std::vector<const ManifestEntry *> params;
+  std::vector<const ManifestEntry *> params; // the trainable ones
+  std::vector<size_t> paramArgs;            // their arguments
   for (const ManifestEntry &e : c.jit->manifest) {
-    if (e.kind != "param") continue;
-    params.push_back(&e);
+    // Parameters and running statistics are arguments, in declaration order.
+    if (e.kind != "param" && e.kind != "running") continue;
+    bool runningVar = e.kind == "running" && e.name.size() >= 4 && e.name.substr(e.name.size() - 4) == "_var";
+    if (e.kind == "param") {
+      params.push_back(&e);
+      paramArgs.push_back(args.size());
+    }
     ref::Tensor<double> t;
     t.shape = e.shape;
     float *p = (float *)(state.data() + e.offset);
     double scale = 1 / std::sqrt((double)e.numel() / e.shape[0] + 1); // roughly 1/sqrt(fan_in)
+    if (e.kind == "running") scale = 0.5;
     for (int64_t i = 0; i < e.numel(); ++i) {
-      p[i] = (float)(scale * uniform(seed));
+      p[i] = (float)(scale * uniform(seed) + (runningVar ? 1.0 : 0.0)); // a variance stays positive
       t.data.push_back(p[i]);
     }
     args.push_back(t);
   }
+  bool batchNorm = source.find("batch_norm(") != std::string::npos;
   std::vector<ref::Tensor<double>> want;
   std::string error;
   ASSERT_TRUE(evaluate(train, args, want, error)) << error;
+  // Training batch_norm normalizes with the batch statistics, @forward with
+  // the running ones: differentiate the training step's loss then.
   if (finiteDifferences)
-    expectFiniteDifferences(c.reference->lookupSymbol<mlir::func::FuncOp>("forward"), args, g.inputs.size(),
-                            {want.begin() + g.outputs.size(), want.end()});
+    expectFiniteDifferences(batchNorm ? train : c.reference->lookupSymbol<mlir::func::FuncOp>("forward"), args,
+                            paramArgs, {want.begin() + g.outputs.size(), want.end()});
 
   if (source.find("dropout(") != std::string::npos) {
     // Training must really drop: @forward (dropout the identity) gives another loss.
@@ -193,7 +221,25 @@ void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool 
   void *p[] = {s.get(), w.get(), x.get(), l.get(), h.get(), m.get()};
   ASSERT_TRUE(c.jit->call("train_step", {&ctx, &p[0], &p[1], &p[2], &p[3], &p[4], &p[5]}, error)) << error;
   ASSERT_EQ(nnc_ctx_error(rt), nullptr) << nnc_ctx_error(rt);
+
+  // The evaluation step on the state before training, against @forward
+  // (dropout the identity, batch_norm with the running statistics).
+  {
+    std::vector<char> evalState = before;
+    std::vector<float> evalMetrics(g.outputs.size());
+    MemRefDescriptor es(evalState.data(), {c.jit->stateBytes}), em(evalMetrics.data(), {(int64_t)evalMetrics.size()});
+    void *q[] = {es.get(), w.get(), x.get(), l.get(), em.get()};
+    ASSERT_TRUE(c.jit->call("eval_step", {&ctx, &q[0], &q[1], &q[2], &q[3], &q[4]}, error)) << error;
+    ASSERT_EQ(nnc_ctx_error(rt), nullptr) << nnc_ctx_error(rt);
+    std::vector<ref::Tensor<double>> eval;
+    ASSERT_TRUE(evaluate(c.reference->lookupSymbol<mlir::func::FuncOp>("forward"), args, eval, error)) << error;
+    for (size_t i = 0; i < g.outputs.size(); ++i)
+      EXPECT_NEAR(evalMetrics[i], eval[i].item(), 1e-3 * (1 + std::abs(eval[i].item())))
+          << "eval_step " << g.outputs[i].first;
+    EXPECT_TRUE(evalState == before) << "eval_step changed the state";
+  }
   nnc_ctx_destroy(rt);
+  if (record) *record = {before, state, c.jit->manifest, args};
 
   for (size_t i = 0; i < g.outputs.size(); ++i)
     EXPECT_NEAR(metrics[i], want[i].item(), 1e-3 * (1 + std::abs(want[i].item()))) << g.outputs[i].first;
@@ -344,6 +390,86 @@ TEST(Lowering, AlexNetShapes) {
   y = dense(f, out=5)
   output loss = softmax_cross_entropy(y, label)
   output accuracy = accuracy(y, label))", 4, 5);
+}
+
+// A bias right before batch_norm has a zero gradient (the mean absorbs it),
+// which float rounding cannot match relatively: the networks leave it out.
+TEST(Lowering, BatchNormAfterConv) {
+  checkNetwork(R"(  input x: f32[N, 2, 6, 6]
+  input label: i32[N]
+  c = conv2d(x, out=3, kernel=3, bias=false)
+  b = batch_norm(c, momentum=0.8) | relu
+  output loss = softmax_cross_entropy(dense(flatten(b), out=4), label))", 4, 4, true);
+}
+
+TEST(Lowering, BatchNormWithoutAffineAfterConv) {
+  checkNetwork(R"(  input x: f32[N, 2, 5, 5]
+  input label: i32[N]
+  c = conv2d(x, out=3, kernel=2, bias=false)
+  b = batch_norm(c, affine=false, eps=1e-3)
+  output loss = softmax_cross_entropy(dense(flatten(b * b + b), out=4), label))", 3, 4, true);
+}
+
+TEST(Lowering, BatchNormAfterDense) {
+  checkNetwork(R"(  input x: f32[N, 6]
+  input label: i32[N]
+  h = batch_norm(dense(x, out=5, bias=false)) | relu
+  y = batch_norm(dense(h, out=4, bias=false), affine=false)
+  output loss = softmax_cross_entropy(y * 2 + dense(h, out=4), label)
+  output accuracy = accuracy(y, label))", 6, 4, true);
+}
+
+/// momentum * initial + (1 - momentum) * the batch's statistics of `v`
+/// ([N, C, S] flattened), checked against the state after the step.
+void expectRunning(const StepRecord &r, const std::string &name, const std::vector<double> &v, int64_t N, int64_t C,
+                   int64_t S, double momentum) {
+  const float *mean0 = r.at(r.before, name + ".running_mean"), *var0 = r.at(r.before, name + ".running_var");
+  const float *mean1 = r.at(r.after, name + ".running_mean"), *var1 = r.at(r.after, name + ".running_var");
+  double M = double(N * S);
+  for (int64_t c = 0; c < C; ++c) {
+    double sum = 0, sq = 0;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t i = 0; i < S; ++i) sum += v[(n * C + c) * S + i];
+    double mean = sum / M;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t i = 0; i < S; ++i) sq += (v[(n * C + c) * S + i] - mean) * (v[(n * C + c) * S + i] - mean);
+    double unbiased = sq / (M - 1);
+    double wantMean = momentum * mean0[c] + (1 - momentum) * mean;
+    double wantVar = momentum * var0[c] + (1 - momentum) * unbiased;
+    EXPECT_NEAR(mean1[c], wantMean, 1e-5 * (1 + std::abs(wantMean))) << name << " running_mean[" << c << "]";
+    EXPECT_NEAR(var1[c], wantVar, 1e-5 * (1 + std::abs(wantVar))) << name << " running_var[" << c << "]";
+    EXPECT_NE(var1[c], var0[c]) << name << " running_var[" << c << "] was not updated";
+  }
+}
+
+TEST(Lowering, BatchNormRunningStatisticsOfAnImage) {
+  StepRecord r;
+  checkNetwork(R"(  input x: f32[N, 3, 4, 4]
+  input label: i32[N]
+  a = batch_norm(x, momentum=0.7)
+  output loss = softmax_cross_entropy(dense(flatten(conv2d(a, out=2, kernel=3)), out=4), label))", 5, 4, false, &r);
+  ASSERT_FALSE(r.args.empty());
+  expectRunning(r, "a", r.args[0].data, 5, 3, 16, 0.7);
+}
+
+TEST(Lowering, BatchNormRunningStatisticsAfterDense) {
+  StepRecord r;
+  checkNetwork(R"(  input x: f32[N, 6]
+  input label: i32[N]
+  d = dense(x, out=4, bias=false)
+  b = batch_norm(d, momentum=0.6, affine=false)
+  output loss = softmax_cross_entropy(b, label))", 7, 4, false, &r);
+  ASSERT_FALSE(r.args.empty());
+  // d = x w^T, from the weight before the step.
+  const float *w = r.at(r.before, "d.weight");
+  std::vector<double> d(7 * 4);
+  for (int64_t n = 0; n < 7; ++n)
+    for (int64_t o = 0; o < 4; ++o) {
+      double acc = 0;
+      for (int64_t k = 0; k < 6; ++k) acc += (double)(float)r.args[0].data[n * 6 + k] * w[o * 6 + k];
+      d[n * 4 + o] = acc;
+    }
+  expectRunning(r, "b", d, 7, 4, 1, 0.6);
 }
 
 } // namespace

@@ -3,8 +3,11 @@
 // installs).
 #include "codegen/Trainer.h"
 #include "frontend/Frontend.h"
+#include "runtime/Checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -60,6 +63,63 @@ TEST(Train, SameSeedSameResult) {
   TrainResult a = trainLeNet(o), b = trainLeNet(o);
   EXPECT_EQ(a.trainLoss, b.trainLoss);
   EXPECT_EQ(a.testAccuracy, b.testAccuracy);
+}
+
+/// Two epochs in one run equal one epoch, a checkpoint and a resumed second
+/// epoch: the same data order, learning rates and state, bit for bit.
+TEST(Train, ResumedRunContinuesBitwiseIdentically) {
+  if (!haveData()) GTEST_SKIP() << "no Fashion-MNIST at " << kData;
+  char tmpl[] = "/tmp/nnc-resume-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  TrainOptions o;
+  o.trainLimit = 1280;
+  o.testLimit = 200;
+  o.threads = 1;
+
+  TrainOptions whole = o;
+  whole.epochs = 2;
+  whole.savePath = dir + "/whole.ckpt";
+  TrainResult a = trainLeNet(whole);
+
+  TrainOptions first = o;
+  first.epochs = 1;
+  first.savePath = dir + "/first.ckpt";
+  TrainResult b = trainLeNet(first);
+
+  TrainOptions second = o;
+  second.epochs = 2; // counts the epoch already trained
+  second.resumePath = dir + "/first.ckpt";
+  second.savePath = dir + "/second.ckpt";
+  TrainResult c = trainLeNet(second);
+
+  ASSERT_EQ(a.epochTrainLoss.size(), 2u);
+  ASSERT_EQ(b.epochTrainLoss.size(), 1u);
+  ASSERT_EQ(c.epochTrainLoss.size(), 1u);
+  EXPECT_EQ(a.epochTrainLoss[0], b.epochTrainLoss[0]);
+  EXPECT_EQ(a.epochTrainLoss[1], c.epochTrainLoss[0]); // bitwise: both are doubles of the same sums
+  EXPECT_EQ(a.testAccuracy, c.testAccuracy);
+  EXPECT_EQ(a.testLoss, c.testLoss);
+
+  Checkpoint ca, cc;
+  std::string error;
+  ASSERT_TRUE(readCheckpoint(whole.savePath, ca, error)) << error;
+  ASSERT_TRUE(readCheckpoint(second.savePath, cc, error)) << error;
+  EXPECT_EQ(ca.epoch, 2);
+  EXPECT_EQ(cc.epoch, 2);
+  EXPECT_EQ(ca.iteration, 40); // 1280 / 64 per epoch
+  EXPECT_EQ(cc.iteration, ca.iteration);
+  ASSERT_EQ(ca.tensors.size(), cc.tensors.size());
+  size_t params = 0;
+  for (size_t i = 0; i < ca.tensors.size(); ++i) {
+    const CheckpointTensor &x = ca.tensors[i], &y = cc.tensors[i];
+    ASSERT_EQ(x.name, y.name);
+    ASSERT_EQ(x.values.size(), y.values.size());
+    EXPECT_EQ(0, std::memcmp(x.values.data(), y.values.data(), 4 * x.values.size())) << x.name << " differs";
+    params += x.kind == "param";
+  }
+  EXPECT_EQ(params, 8u); // LeNet's four weights and four biases, then their velocities
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 } // namespace

@@ -83,6 +83,13 @@ cl::opt<int64_t> kTrainLimit("train-examples", cl::desc("Train on the first N ex
                              cl::init(0), cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<int64_t> kTestLimit("test-examples", cl::desc("Test on the first N examples only"),
                             cl::init(0), cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<std::string> kSave("save", cl::desc("Write a checkpoint to this file after each epoch"),
+                          cl::value_desc("path"), cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<std::string> kResume("resume",
+                            cl::desc("Continue training from this checkpoint (--epochs counts all epochs)"),
+                            cl::value_desc("path"), cl::sub(kTrain), cl::cat(kCategory));
+cl::opt<std::string> kWeights("weights", cl::desc("Evaluate with the parameters of this checkpoint"),
+                             cl::value_desc("path"), cl::sub(kRun), cl::cat(kCategory));
 cl::list<std::string> kFmtFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                 cl::sub(kFmt), cl::sub(kUpgrade), cl::cat(kCategory));
 
@@ -293,10 +300,17 @@ int runTrain(const char *argv0) {
   o.dataDir = kData;
   o.trainLimit = kTrainLimit;
   o.testLimit = kTestLimit;
+  o.savePath = kSave;
+  o.resumePath = kResume;
   if (kEpochs < 0 || kThreads < 0 || kTrainLimit < 0 || kTestLimit < 0) {
     errs() << "nnc train: --epochs, --threads, --train-examples and --test-examples must not be negative\n";
     return 2;
   }
+  for (auto *flag : {&kSave, &kResume})
+    if (flag->getNumOccurrences() && flag->empty()) {
+      errs() << "nnc train: --" << flag->ArgStr << " needs a file name\n";
+      return 2;
+    }
   nnc::TrainResult result;
   bool ok = nnc::train(kFile, program, fe->diags(), o, std::cout, result);
   printDiags(fe->diags());
@@ -311,10 +325,15 @@ int runRun(const char *argv0) {
     errs() << "nnc run: --examples must be at least 1 and --threads not negative\n";
     return 2;
   }
+  if (kWeights.getNumOccurrences() && kWeights.empty()) {
+    errs() << "nnc run: --weights needs a file name\n";
+    return 2;
+  }
   nnc::TrainOptions o;
   o.seed = kSeed;
   o.threads = kThreads;
   o.dataDir = kData;
+  o.weightsPath = kWeights;
   bool ok = nnc::runOnce(kFile, program, fe->diags(), o, kExamples, kInterp, std::cout);
   printDiags(fe->diags());
   return ok ? 0 : 1;
