@@ -447,8 +447,9 @@ private:
     if (img.type.dtype != shapes::DType::F32)
       return fail(fmt::format("{} feeds the first input as f32 examples; '{}' is declared {}", cmd,
                               g_.inputs[0].first, img.type.str()), img.loc);
-    if (lab.type.dtype != shapes::DType::I32 || lab.type.rank() != 1)
-      return fail(fmt::format("{} feeds the second input as i32[N] class labels; '{}' is declared {}", cmd,
+    bool intLabels = lab.type.dtype == shapes::DType::I32 || lab.type.dtype == shapes::DType::I64;
+    if (!intLabels || lab.type.rank() != 1)
+      return fail(fmt::format("{} feeds the second input as class labels (i32[N] or i64[N]); '{}' is declared {}", cmd,
                               g_.inputs[1].first, lab.type.str()), lab.loc);
     return true;
   }
@@ -520,7 +521,12 @@ private:
             int64_t iteration = 0) {
     std::vector<int64_t> imageShape = inputShape(b);
     MemRefDescriptor state(state_->p, {model_->stateBytes}), ws(workspace_->p, {std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0)});
-    MemRefDescriptor img(images, imageShape), lab(labels, {b});
+    void *labelData = labels;
+    if (g_.nodes[g_.inputs[1].second].type.dtype == shapes::DType::I64) {
+      labels64_.assign(labels, labels + b);
+      labelData = labels64_.data();
+    }
+    MemRefDescriptor img(images, imageShape), lab(labelData, {b});
     float hyper[4] = {lr, 0, 0, 0};
     uint64_t sd = seed();
     uint32_t words[3] = {uint32_t(iteration), uint32_t(sd), uint32_t(sd >> 32)};
@@ -648,6 +654,7 @@ private:
   mlir::MLIRContext ctx_;
   std::unique_ptr<Source> train_, test_;
   std::unique_ptr<JitModel> model_, tailModel_;
+  std::vector<int64_t> labels64_; // labels widened for networks that declare i64
   int64_t batch_ = 64;
   nnc_ctx *rt_ = nullptr, *rtTail_ = nullptr;
   std::unique_ptr<AlignedBuffer> state_, workspace_;
