@@ -20,7 +20,7 @@ std::optional<Stage> parseStage(const std::string &s) {
 mlir::LogicalResult runPipeline(mlir::ModuleOp module, const PipelineOptions &o) {
   mlir::PassManager pm(module.getContext());
   if (o.training && o.stage >= Stage::Autodiff) pm.addPass(createNNAutoDiff());
-  if (o.training && o.stage >= Stage::Solver) pm.addPass(createNNSgd());
+  if (o.training && o.stage >= Stage::Solver) pm.addPass(createNNSolver());
   if (o.stage >= Stage::Lowered) {
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(createNNSpecializeBatch(NNSpecializeBatchOptions{o.batch}));

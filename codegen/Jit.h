@@ -1,34 +1,40 @@
 //===- Jit.h - Running a lowered module in-process --------------*- C++ -*-===//
 #pragma once
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-namespace mlir {
-class ExecutionEngine;
+namespace llvm::orc {
+class LLJIT;
 }
 
 namespace nnc {
 
 /// One state-arena entry of the manifest nn-lower-cpu leaves on the module.
 struct ManifestEntry {
-  std::string name, kind, init; // kind: param, running, velocity
+  std::string name, kind, init; // kind: param, running, solver
   int64_t offset = 0;
   std::vector<int64_t> shape;
   int64_t numel() const;
 };
 
 /// A JIT-compiled model: @init, @train_step, @eval_step with the runtime's
-/// functions bound.
+/// functions bound. The code is one host object file, so that the compile
+/// cache can keep it.
 class JitModel {
 public:
   ~JitModel();
   /// Compiles an LLVM-dialect module from runPipeline; returns null and
   /// sets `error` on failure.
   static std::unique_ptr<JitModel> create(mlir::ModuleOp module, std::string &error);
+  /// Links an object from emitObject with the manifest from manifestOf.
+  static std::unique_ptr<JitModel> load(const std::string &object, mlir::DictionaryAttr manifest,
+                                        std::string &error);
 
   /// Calls a function with the c-interface arguments (pointers to the
   /// argument values: memref descriptors are passed by pointer).
@@ -38,7 +44,9 @@ public:
   std::vector<ManifestEntry> manifest;
 
 private:
-  std::unique_ptr<mlir::ExecutionEngine> engine_;
+  JitModel();
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::map<std::string, void *> functions_;
 };
 
 /// A memref descriptor of any rank, laid out as the c interface expects:
@@ -53,7 +61,15 @@ private:
   std::vector<int64_t> words_;
 };
 
-/// Reads nn.manifest and the arena sizes from a lowered module.
-void readManifest(mlir::ModuleOp module, JitModel &model);
+/// The module attributes a compiled model needs besides its code.
+mlir::DictionaryAttr manifestOf(mlir::ModuleOp module);
+
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it at -O3 for the
+/// host CPU and emits an object file.
+bool emitObject(mlir::ModuleOp module, std::string &object, std::string &error);
+
+/// The host's target triple, CPU name and features: code compiled for one
+/// host is only reused on a host with the same id.
+std::string hostCpuId();
 
 } // namespace nnc

@@ -2,8 +2,8 @@
 //
 // Runs after batch specialization: every shape is static. For each function
 // it (1) assigns every tensor a buffer: a view into the state arena
-// (parameters, velocities), an argument (inputs), an alias (reshape, in-place
-// solver updates) or a slot of the workspace arena chosen by liveness, then
+// (parameters, solver state), an argument (inputs), an alias (reshape, in-place
+// solver updates and clipping) or a slot of the workspace arena chosen by liveness, then
 // (2) emits each op on those buffers: a runtime call for library ops, linalg
 // or scf loops for the rest. The nn functions are replaced by the lowered
 // ones; nothing nn remains.
@@ -149,11 +149,25 @@ ScalarBody elementwiseBody(Operation *op) {
       .Default([](Operation *) { return ScalarBody(); });
 }
 
-/// Where the state arena keeps each parameter and velocity.
+/// Where the state arena keeps each parameter and each solver state,
+/// the latter keyed by (parameter, state name: "velocity", "m", "s", "b").
 struct StateLayout {
-  std::map<std::string, int64_t> param, velocity;
+  std::map<std::string, int64_t> param;
+  std::map<std::pair<std::string, std::string>, int64_t> solver;
   int64_t bytes = 0;
 };
+
+/// The operand that result `r` of a solver update replaces in place (the
+/// parameter for result 0, then each state in order), or null.
+Value updatedOperand(OpResult r) {
+  Operation *op = r.getOwner();
+  unsigned i = r.getResultNumber();
+  if (auto s = dyn_cast<nn::SgdUpdateOp>(op)) return i == 0 ? s.getParam() : s.getVelocity();
+  if (auto a = dyn_cast<nn::AdamUpdateOp>(op)) return i == 0 ? a.getParam() : i == 1 ? a.getM() : a.getS();
+  if (auto a = dyn_cast<nn::RmspropUpdateOp>(op)) return i == 0 ? a.getParam() : i == 1 ? a.getS() : a.getMomentumBuffer();
+  if (auto a = dyn_cast<nn::AdagradUpdateOp>(op)) return i == 0 ? a.getParam() : a.getS();
+  return Value();
+}
 
 class FunctionLowering {
 public:
@@ -195,24 +209,60 @@ public:
     hyper_ = hyper;
     Value metrics = entry->getArgument(entry->getNumArguments() - 1);
 
-    // Arguments that live in the state arena, and the learning rate.
+    // Arguments that live in the state arena, and the hyperparameters:
+    // hyper[0] is the learning rate, hyper[1] the bits of the step count t
+    // (a u32), which the step argument holds as an f32.
     for (BlockArgument a : body.getArguments()) {
       unsigned i = a.getArgNumber();
-      if (auto p = f_.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.param"))
+      Location loc = f_.getLoc();
+      if (auto p = f_.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.param")) {
         buffers_[a] = view(stateArg, state_.param.at(p.getValue().str()), a.getType());
-      else if (auto v = f_.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.velocity_of"))
-        buffers_[a] = view(stateArg, state_.velocity.at(v.getValue().str()), a.getType());
-      else if (f_.getArgAttr(i, "nn.hyper")) {
-        Value lr = b_.create<memref::LoadOp>(f_.getLoc(), hyper, ValueRange{index(0)});
-        Value slot = b_.create<memref::AllocaOp>(f_.getLoc(), MemRefType::get({}, b_.getF32Type()));
-        b_.create<memref::StoreOp>(f_.getLoc(), lr, slot, ValueRange{});
+      } else if (auto p = f_.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.state_of")) {
+        auto kind = f_.getArgAttrOfType<StringAttr>(i, "nn.state");
+        auto it = kind ? state_.solver.find({p.getValue().str(), kind.str()}) : state_.solver.end();
+        if (it == state_.solver.end()) {
+          f_.emitError("argument ") << i << " is solver state that @train_step does not declare";
+          return -1;
+        }
+        buffers_[a] = view(stateArg, it->second, a.getType());
+      } else if (auto h = f_.getArgAttrOfType<StringAttr>(i, "nn.hyper")) {
+        Value v;
+        if (h.getValue() == "lr") {
+          v = b_.create<memref::LoadOp>(loc, hyper, ValueRange{index(0)});
+        } else if (h.getValue() == "step") {
+          Value bits = b_.create<arith::BitcastOp>(loc, b_.getI32Type(),
+                                                   b_.create<memref::LoadOp>(loc, hyper, ValueRange{index(1)}));
+          v = b_.create<arith::UIToFPOp>(loc, b_.getF32Type(), bits);
+        } else {
+          f_.emitError("unknown hyperparameter argument '") << h.getValue() << "'";
+          return -1;
+        }
+        Value slot = b_.create<memref::AllocaOp>(loc, MemRefType::get({}, b_.getF32Type()));
+        b_.create<memref::StoreOp>(loc, v, slot, ValueRange{});
         buffers_[a] = slot;
       }
     }
     for (auto &[value, offset] : workspaceOffset_) buffers_[value] = view(wsArg, offset, value.getType());
 
+    // The solver's updates run only when the loss is finite, so that a
+    // diverging step leaves the state as it was: the host then names the
+    // layer that went non-finite and the last good state can still be saved.
+    scf::IfOp guard;
+    auto lossIndex = f_->getAttrOfType<IntegerAttr>("nn.loss");
     for (Operation *op : ops_) {
+      if (training_ && !guard && lossIndex &&
+          isa<nn::SgdUpdateOp, nn::AdamUpdateOp, nn::RmspropUpdateOp, nn::AdagradUpdateOp,
+              nn::ClipByGlobalNormOp>(op)) {
+        Location loc = op->getLoc();
+        Value lossValue = body.getTerminator()->getOperand(lossIndex.getInt());
+        Value loss = b_.create<memref::LoadOp>(loc, buffer(lossValue), ValueRange{});
+        Value inf = b_.create<arith::ConstantOp>(loc, b_.getF32FloatAttr(std::numeric_limits<float>::infinity()));
+        Value finite = b_.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, b_.create<math::AbsFOp>(loc, loss), inf);
+        guard = b_.create<scf::IfOp>(loc, finite, /*withElseRegion=*/false);
+        b_.setInsertionPoint(guard.thenBlock()->getTerminator());
+      }
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        if (guard) b_.setInsertionPointAfter(guard);
         // Scalar outputs go to metrics[i]; updated state is already in place.
         for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
           auto t = cast<RankedTensorType>(v.getType());
@@ -243,12 +293,30 @@ private:
         v = d.getInput();
         continue;
       }
-      if (auto sgd = dyn_cast_or_null<nn::SgdUpdateOp>(def)) {
-        v = cast<OpResult>(v).getResultNumber() == 0 ? sgd.getParam() : sgd.getVelocity();
-        continue;
+      // Solver updates write the parameter and its state in place.
+      if (def) {
+        if (Value replaced = updatedOperand(cast<OpResult>(v))) {
+          v = replaced;
+          continue;
+        }
+      }
+      // Clipping scales a gradient in place when nothing else reads it.
+      if (auto c = dyn_cast_or_null<nn::ClipByGlobalNormOp>(def)) {
+        Value g = c.getGrads()[cast<OpResult>(v).getResultNumber()];
+        if (clipsInPlace(g)) {
+          v = g;
+          continue;
+        }
       }
       return v;
     }
+  }
+
+  /// Whether clipping may scale gradient `g` in its own buffer: `g` has a
+  /// buffer of its own (an op result that aliases nothing) and no reader
+  /// but the clip.
+  bool clipsInPlace(Value g) {
+    return isa<OpResult>(g) && g.hasOneUse() && root(g) == g;
   }
 
   LogicalResult planWorkspace() {
@@ -500,6 +568,10 @@ private:
       return success();
     }
     if (auto s = dyn_cast<nn::SgdUpdateOp>(op)) return lowerSgd(s);
+    if (auto a = dyn_cast<nn::AdamUpdateOp>(op)) return lowerAdam(a);
+    if (auto r = dyn_cast<nn::RmspropUpdateOp>(op)) return lowerRmsprop(r);
+    if (auto a = dyn_cast<nn::AdagradUpdateOp>(op)) return lowerAdagrad(a);
+    if (auto c = dyn_cast<nn::ClipByGlobalNormOp>(op)) return lowerClip(c);
     if (auto s = dyn_cast<nn::SoftmaxCrossEntropyOp>(op)) return lowerCrossEntropy(s.getLogits(), s.getLabels(), Value(), s.getResult());
     if (auto s = dyn_cast<nn::SoftmaxCrossEntropyBackwardOp>(op))
       return lowerCrossEntropy(s.getLogits(), s.getLabels(), s.getGrad(), s.getResult());
@@ -939,6 +1011,125 @@ private:
     return success();
   }
 
+  /// lr * lr_mult, loaded once per update.
+  Value effectiveLr(Location loc, Value lr, APFloat lrMult) {
+    Value v = b_.create<memref::LoadOp>(loc, buffer(lr), ValueRange{});
+    return b_.create<arith::MulFOp>(loc, v, f32(lrMult.convertToDouble()));
+  }
+
+  /// SPEC 12's `g += lambda w`, lambda = weight_decay * decay_mult.
+  static Value decayed(OpBuilder &b, Location l, Value g, Value w, double lambda) {
+    if (lambda == 0) return g;
+    return b.create<arith::AddFOp>(l, g, b.create<arith::MulFOp>(l, w, cst(b, l, lambda)));
+  }
+
+  /// g / (sqrt(s) + eps)
+  static Value normalized(OpBuilder &b, Location l, Value g, Value s, double eps) {
+    return b.create<arith::DivFOp>(l, g, b.create<arith::AddFOp>(l, b.create<math::SqrtOp>(l, s), cst(b, l, eps)));
+  }
+
+  /// Adam and AdamW. The bias corrections 1 - beta^(t+1) are computed once,
+  /// in f64, from the step argument.
+  LogicalResult lowerAdam(nn::AdamUpdateOp a) {
+    Location loc = a.getLoc();
+    Value lrEff = effectiveLr(loc, a.getLr(), a.getLrMult());
+    Value t = b_.create<memref::LoadOp>(loc, buffer(a.getStep()), ValueRange{});
+    Value t1 = b_.create<arith::AddFOp>(loc, b_.create<arith::ExtFOp>(loc, b_.getF64Type(), t),
+                                        b_.create<arith::ConstantOp>(loc, b_.getF64FloatAttr(1)));
+    auto correction = [&](APFloat beta) -> Value {
+      Value p = b_.create<math::PowFOp>(loc, b_.create<arith::ConstantOp>(loc, b_.getF64FloatAttr(beta.convertToDouble())), t1);
+      Value c = b_.create<arith::SubFOp>(loc, b_.create<arith::ConstantOp>(loc, b_.getF64FloatAttr(1)), p);
+      return b_.create<arith::TruncFOp>(loc, b_.getF32Type(), c);
+    };
+    Value c1 = correction(a.getBeta1()), c2 = correction(a.getBeta2());
+    double b1 = a.getBeta1().convertToDouble(), b2 = a.getBeta2().convertToDouble(), eps = a.getEps().convertToDouble();
+    double lambda = a.getWeightDecay().convertToDouble() * a.getDecayMult().convertToDouble();
+    bool decoupled = a.getDecoupled();
+    generic({buffer(a.getGrad())}, {buffer(a.getParam()), buffer(a.getM()), buffer(a.getS())},
+            [&](OpBuilder &nb, Location l, ValueRange v) {
+      Value w = v[1], g = decoupled ? v[0] : decayed(nb, l, v[0], w, lambda);
+      Value m = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, v[2], cst(nb, l, b1)),
+                                         nb.create<arith::MulFOp>(l, g, cst(nb, l, 1 - b1)));
+      Value s = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, v[3], cst(nb, l, b2)),
+                                         nb.create<arith::MulFOp>(l, nb.create<arith::MulFOp>(l, g, g), cst(nb, l, 1 - b2)));
+      Value mhat = nb.create<arith::DivFOp>(l, m, c1), shat = nb.create<arith::DivFOp>(l, s, c2);
+      Value u = normalized(nb, l, mhat, shat, eps);
+      if (decoupled && lambda != 0) u = nb.create<arith::AddFOp>(l, u, nb.create<arith::MulFOp>(l, w, cst(nb, l, lambda)));
+      Value wNew = nb.create<arith::SubFOp>(l, w, nb.create<arith::MulFOp>(l, lrEff, u));
+      return SmallVector<Value>{wNew, m, s};
+    });
+    return success();
+  }
+
+  /// RMSprop; with momentum the step goes through the buffer b.
+  LogicalResult lowerRmsprop(nn::RmspropUpdateOp r) {
+    Location loc = r.getLoc();
+    Value lrEff = effectiveLr(loc, r.getLr(), r.getLrMult());
+    double rho = r.getDecay().convertToDouble(), eps = r.getEps().convertToDouble();
+    double mu = r.getMomentum().convertToDouble();
+    double lambda = r.getWeightDecay().convertToDouble() * r.getDecayMult().convertToDouble();
+    SmallVector<Value> outs = {buffer(r.getParam()), buffer(r.getS())};
+    if (r.getMomentumBuffer()) outs.push_back(buffer(r.getMomentumBuffer()));
+    generic({buffer(r.getGrad())}, outs, [&](OpBuilder &nb, Location l, ValueRange v) {
+      Value w = v[1], g = decayed(nb, l, v[0], w, lambda);
+      Value s = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, v[2], cst(nb, l, rho)),
+                                         nb.create<arith::MulFOp>(l, nb.create<arith::MulFOp>(l, g, g), cst(nb, l, 1 - rho)));
+      Value q = normalized(nb, l, g, s, eps);
+      if (outs.size() == 2)
+        return SmallVector<Value>{nb.create<arith::SubFOp>(l, w, nb.create<arith::MulFOp>(l, lrEff, q)), s};
+      Value bNew = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, v[3], cst(nb, l, mu)), q);
+      return SmallVector<Value>{nb.create<arith::SubFOp>(l, w, nb.create<arith::MulFOp>(l, lrEff, bNew)), s, bNew};
+    });
+    return success();
+  }
+
+  LogicalResult lowerAdagrad(nn::AdagradUpdateOp a) {
+    Location loc = a.getLoc();
+    Value lrEff = effectiveLr(loc, a.getLr(), a.getLrMult());
+    double eps = a.getEps().convertToDouble();
+    double lambda = a.getWeightDecay().convertToDouble() * a.getDecayMult().convertToDouble();
+    generic({buffer(a.getGrad())}, {buffer(a.getParam()), buffer(a.getS())}, [&](OpBuilder &nb, Location l, ValueRange v) {
+      Value w = v[1], g = decayed(nb, l, v[0], w, lambda);
+      Value s = nb.create<arith::AddFOp>(l, v[2], nb.create<arith::MulFOp>(l, g, g));
+      Value wNew = nb.create<arith::SubFOp>(l, w, nb.create<arith::MulFOp>(l, lrEff, normalized(nb, l, g, s, eps)));
+      return SmallVector<Value>{wNew, s};
+    });
+    return success();
+  }
+
+  /// The global norm: squares summed in f64, gradient by gradient in
+  /// operand order and each in row-major order (deterministic); then every
+  /// gradient times min(1, max_norm / norm), in place where clipsInPlace.
+  LogicalResult lowerClip(nn::ClipByGlobalNormOp c) {
+    Location loc = c.getLoc();
+    Type f64 = b_.getF64Type();
+    Value acc = b_.create<memref::AllocaOp>(loc, MemRefType::get({}, f64));
+    b_.create<memref::StoreOp>(loc, b_.create<arith::ConstantOp>(loc, b_.getF64FloatAttr(0)), acc, ValueRange{});
+    for (Value g : c.getGrads()) {
+      int64_t rank = cast<RankedTensorType>(g.getType()).getRank();
+      SmallVector<AffineMap> maps = {b_.getMultiDimIdentityMap(rank), AffineMap::get(rank, 0, {}, ctx_)};
+      SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::reduction);
+      generic({buffer(g)}, {acc}, [&](OpBuilder &nb, Location l, ValueRange v) {
+        Value x = nb.create<arith::ExtFOp>(l, nb.getF64Type(), v[0]);
+        return SmallVector<Value>{nb.create<arith::AddFOp>(l, v[1], nb.create<arith::MulFOp>(l, x, x))};
+      }, maps, iters);
+    }
+    Value norm = b_.create<math::SqrtOp>(loc, b_.create<memref::LoadOp>(loc, acc, ValueRange{}));
+    Value maxNorm = b_.create<arith::ConstantOp>(loc, b_.getF64FloatAttr(c.getMaxNorm().convertToDouble()));
+    Value over = b_.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, norm, maxNorm);
+    Value factor = b_.create<arith::SelectOp>(loc, over, b_.create<arith::DivFOp>(loc, maxNorm, norm),
+                                              b_.create<arith::ConstantOp>(loc, b_.getF64FloatAttr(1)));
+    Value scale = b_.create<arith::TruncFOp>(loc, b_.getF32Type(), factor);
+    for (auto [g, r] : llvm::zip(c.getGrads(), c.getResults())) {
+      auto mul = [&](OpBuilder &nb, Location l, ValueRange v) {
+        return SmallVector<Value>{nb.create<arith::MulFOp>(l, v[0], scale)};
+      };
+      if (root(r) == root(g)) generic({}, {buffer(r)}, mul);
+      else generic({buffer(g)}, {buffer(r)}, mul);
+    }
+    return success();
+  }
+
   /// Row max and sum of exp(x - max) of logits row n.
   std::pair<Value, Value> rowStats(OpBuilder &b, Location loc, Value x, Value n, int64_t classes) {
     Value lb = b.create<arith::ConstantIndexOp>(loc, 0), ub = b.create<arith::ConstantIndexOp>(loc, classes),
@@ -1071,7 +1262,8 @@ struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
     MLIRContext *ctx = module.getContext();
     OpBuilder b(ctx);
 
-    // State arena: parameters in declaration order, then velocities.
+    // State arena: parameters in declaration order, then the solver's state
+    // in @train_step's argument order (kind "solver", "<param>.<state>").
     StateLayout state;
     SmallVector<Attribute> manifest;
     auto entry = [&](StringRef name, StringRef kind, int64_t offset, RankedTensorType t, StringRef init) {
@@ -1091,10 +1283,15 @@ struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
     auto train = module.lookupSymbol<func::FuncOp>("train_step");
     if (train)
       for (unsigned i = 0; i < train.getNumArguments(); ++i)
-        if (auto v = train.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.velocity_of")) {
+        if (auto p = train.getArgAttrOfType<FlatSymbolRefAttr>(i, "nn.state_of")) {
           auto t = cast<RankedTensorType>(train.getArgument(i).getType());
-          state.velocity[v.getValue().str()] = state.bytes;
-          entry((v.getValue() + ".velocity").str(), "velocity", state.bytes, t, "constant(value=0)");
+          auto kind = train.getArgAttrOfType<StringAttr>(i, "nn.state");
+          if (!kind) {
+            train.emitError("argument ") << i << " has nn.state_of but no nn.state";
+            return signalPassFailure();
+          }
+          state.solver[{p.getValue().str(), kind.str()}] = state.bytes;
+          entry((p.getValue() + "." + kind.getValue()).str(), "solver", state.bytes, t, "constant(value=0)");
           state.bytes += alignUp(bytesOf(t));
         }
 

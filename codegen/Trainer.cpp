@@ -1,7 +1,9 @@
 //===- Trainer.cpp - nnc train ---------------------------------------------===//
 #include "codegen/Trainer.h"
 
+#include "codegen/CompileCache.h"
 #include "codegen/Compiler.h"
+#include "codegen/Divergence.h"
 #include "codegen/Jit.h"
 #include "frontend/emit/DiagnosticBridge.h"
 #include "frontend/emit/Emitter.h"
@@ -33,6 +35,10 @@ double learningRate(const Value &lr, int64_t it) {
   if (lr.isNumber()) return lr.number();
   double rate = 1;
   std::vector<Value> factors = lr.kind == Value::Kind::Product ? lr.elems : std::vector<Value>{lr};
+  // The base rate: the product of the plain numbers (cosine's min_lr is relative to it).
+  double base = 1;
+  for (const Value &f : factors)
+    if (f.isNumber()) base *= f.number();
   for (const Value &f : factors) {
     if (f.isNumber()) {
       rate *= f.number();
@@ -53,7 +59,8 @@ double learningRate(const Value &lr, int64_t it) {
     else if (p == "sigmoid") rate *= 1 / (1 + std::exp(-num("gamma") * (t - num("step"))));
     else if (p == "cosine") {
       double max = std::max(1.0, num("max_iter")), c = 0.5 * (1 + std::cos(M_PI * std::min(t, max) / max));
-      rate *= c; // min_lr is added below, once the base rate is known
+      double r = base != 0 ? num("min_lr") / base : 0; // decays to min_lr, not to 0
+      rate *= r + (1 - r) * c;
     } else if (p == "warmup") rate *= std::min(1.0, (t + 1) / std::max(1.0, num("iters")));
   }
   return rate;
@@ -95,51 +102,37 @@ InitSpec initSpec(const std::string &s) {
   return InitSpec::constant(arg("value", 0));
 }
 
-/// Where examples come from: an IDX dataset or synthetic data.
-class Source {
+/// One split's batches (runtime/Batcher.h). In training and evaluation a
+/// background thread prepares the next batch while a step runs
+/// (runtime/Prefetcher.h); nnc run reads its one batch directly.
+class Split {
 public:
-  virtual ~Source() = default;
-  virtual int64_t examples() const = 0;
-  virtual void startEpoch(int64_t epoch) = 0;
-  /// Writes the next batch (images as floats, labels); returns its size, 0 at the end.
-  virtual int64_t next(float *images, int32_t *labels) = 0;
-};
-
-class IdxSource : public Source {
-public:
-  explicit IdxSource(std::unique_ptr<Batcher> b) : b_(std::move(b)) {}
-  int64_t examples() const override { return b_->examples(); }
-  void startEpoch(int64_t epoch) override { b_->startEpoch(epoch); }
-  int64_t next(float *images, int32_t *labels) override { return b_->next(images, labels); }
+  Split(std::unique_ptr<Batcher> b, bool prefetch) : b_(std::move(b)) {
+    if (prefetch) {
+      pf_ = std::make_unique<Prefetcher>(*b_);
+    } else {
+      images_.resize(b_->batchSize() * b_->exampleSize());
+      labels_.resize(b_->batchSize());
+    }
+  }
+  int64_t examples() const { return b_->examples(); }
+  void startEpoch(int64_t epoch) { pf_ ? pf_->startEpoch(epoch) : b_->startEpoch(epoch); }
+  /// The next batch, in a buffer that is the caller's until the next call; 0 at the end.
+  int64_t next(float *&images, int32_t *&labels) {
+    if (pf_) return pf_->next(images, labels);
+    images = images_.data();
+    labels = labels_.data();
+    return b_->next(images, labels);
+  }
+  /// Seconds next() waited for batches not ready yet.
+  double waitSeconds() const { return pf_ ? pf_->waitSeconds() : 0; }
+  std::string error() { return pf_ ? pf_->error() : std::string(); }
 
 private:
   std::unique_ptr<Batcher> b_;
-};
-
-/// synthetic(count, classes): uniform [0, 1) inputs and uniform labels, drawn
-/// per example from the counter-based generator, the same on every machine.
-class SyntheticSource : public Source {
-public:
-  SyntheticSource(int64_t count, int64_t classes, int64_t exampleSize, int64_t batch, uint64_t seed,
-                  const std::string &split)
-      : count_(count), classes_(classes), size_(exampleSize), batch_(batch), seed_(seed),
-        stream_(stableHash("synthetic " + split)) {}
-  int64_t examples() const override { return count_; }
-  void startEpoch(int64_t) override { position_ = 0; }
-  int64_t next(float *images, int32_t *labels) override {
-    int64_t b = std::min(batch_, count_ - position_);
-    for (int64_t k = 0; k < b; ++k) {
-      Philox rng(seed_, stream_, (uint64_t)(position_ + k) * (size_ + 1));
-      for (int64_t i = 0; i < size_; ++i) images[k * size_ + i] = rng.nextUniform();
-      labels[k] = (int32_t)(rng.next32() % (uint32_t)classes_);
-    }
-    position_ += std::max<int64_t>(b, 0);
-    return std::max<int64_t>(b, 0);
-  }
-
-private:
-  int64_t count_, classes_, size_, batch_, position_ = 0;
-  uint64_t seed_, stream_; // train and test draw different examples
+  std::unique_ptr<Prefetcher> pf_; // after b_: stopped before the Batcher goes
+  std::vector<float> images_;
+  std::vector<int32_t> labels_;
 };
 
 struct AlignedBuffer {
@@ -168,7 +161,7 @@ public:
     if (!checkSavePath() || (!o_.resumePath.empty() && !readResume())) return false;
     auto t0 = std::chrono::steady_clock::now();
     model_ = compile(batch_, true); // before the data: a model that cannot compile needs none
-    if (!model_ || (ckpt_ && !matchManifest(o_.resumePath, /*ignoreVelocities=*/false)) || !checkAndLoad())
+    if (!model_ || (ckpt_ && !matchManifest(o_.resumePath, /*ignoreSolverState=*/false)) || !checkAndLoad())
       return false;
     int64_t tail = test_ ? test_->examples() % batch_ : 0;
     if (tail) {
@@ -176,8 +169,8 @@ public:
       if (!tailModel_) return false;
     }
     double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    out_ << fmt::format("compiled {} ({} parameters) in {:.2f}s; batch {}, {} threads\n", g_.name,
-                        g_.parameterCount(), compileSeconds, batch_, o_.threads ? o_.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+    out_ << fmt::format("compiled {} ({} parameters) in {:.2f}s{}; batch {}, {} threads\n", g_.name,
+                        g_.parameterCount(), compileSeconds, allCached_ ? " (cached)" : "", batch_, o_.threads ? o_.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
 
     // Each compiled model numbers its library sites from 0: one context each.
     rt_ = nnc_ctx_create(o_.threads);
@@ -204,15 +197,19 @@ public:
       ckpt_.emplace();
       if (!readCheckpoint(o_.weightsPath, *ckpt_, error)) return fail(error);
     }
-    const Value &split = p_.data.test.kind == Value::Kind::Pipeline ? p_.data.test : p_.data.train;
+    bool hasTest = p_.data.test.kind == Value::Kind::Pipeline;
+    const Value &split = hasTest ? p_.data.test : p_.data.train;
     batch_ = examples;
-    if (!loadSplit(split, examples, false, test_, "evaluation")) return false;
+    if (!loadSplit(split, hasTest ? p_.data.testLoc : p_.data.trainLoc, examples, false, test_, "evaluation"))
+      return false;
     int64_t b = std::min(examples, test_->examples());
     batch_ = b;
-    std::vector<float> images(b * exampleSize());
-    std::vector<int32_t> labels(b);
+    float *batchImages;
+    int32_t *batchLabels;
     test_->startEpoch(0);
-    test_->next(images.data(), labels.data());
+    test_->next(batchImages, batchLabels);
+    std::vector<float> images(batchImages, batchImages + b * exampleSize());
+    std::vector<int32_t> labels(batchLabels, batchLabels + b);
     std::vector<double> outputs;
     if (interp ? !interpret(b, images, labels, outputs) : !jit(b, images, labels, outputs)) return false;
     for (size_t i = 0; i < g_.outputs.size(); ++i)
@@ -233,7 +230,7 @@ private:
     workspace_ = std::make_unique<AlignedBuffer>(model_->workspaceBytes);
     initState();
     if (ckpt_) {
-      if (!matchManifest(o_.weightsPath, /*ignoreVelocities=*/true)) return false;
+      if (!matchManifest(o_.weightsPath, /*ignoreSolverState=*/true)) return false;
       restoreState();
     }
     std::vector<float> metrics(g_.outputs.size());
@@ -302,62 +299,111 @@ private:
     return n;
   }
 
-  bool loadSplit(const Value &pipeline, int64_t limit, bool shuffleDefault, std::unique_ptr<Source> &out,
+  /// One split: its source, then its transforms in the order written (SPEC 13).
+  /// Problems with the pipeline are reported at its setting (`at`), those of
+  /// the network's inputs at the input.
+  bool loadSplit(const Value &pipeline, SourceRange at, int64_t limit, bool prefetch, std::unique_ptr<Split> &out,
                  const char *what) {
+    if (!at.valid()) at = p_.data.loc;
     const Value &src = pipeline.elems[0];
+    BatcherOptions bo;
+    bo.batchSize = batch_;
+    bo.shuffle = false;
+    bo.seed = seed();
+    bo.dropLast = std::string(what) == "training"; // the loop trains on full batches only
+    std::map<std::string, int> occurrences; // random transforms of one kind draw from separate streams
+    auto floats = [](const Value &v) {
+      std::vector<float> xs;
+      if (v.kind == Value::Kind::List)
+        for (const Value &e : v.elems) xs.push_back((float)e.number());
+      else
+        xs.push_back((float)v.number());
+      return xs;
+    };
+    for (size_t i = 1; i < pipeline.elems.size(); ++i) {
+      const Value &t = pipeline.elems[i];
+      int occurrence = occurrences[t.str]++;
+      if (t.str == "scale") bo.transforms.push_back(Transform::scale((float)t.arg("factor")->number()));
+      else if (t.str == "normalize") bo.transforms.push_back(Transform::normalize(floats(*t.arg("mean")), floats(*t.arg("std"))));
+      else if (t.str == "shuffle") bo.shuffle = true;
+      else if (t.str == "random_crop") bo.transforms.push_back(Transform::randomCrop(t.arg("size")->i, t.arg("pad")->i, occurrence));
+      else if (t.str == "mirror") bo.transforms.push_back(Transform::mirror(occurrence));
+      else return fail(fmt::format("data transform '{}' is not supported by nnc train yet", t.str), at);
+    }
+    std::unique_ptr<ExampleSource> examples;
+    std::string origin; // where the examples come from, for messages
+    const Node &in = g_.nodes[g_.inputs[0].second];
+    std::string error;
     if (src.str == "synthetic") {
       int64_t count = src.arg("count")->i, classes = src.arg("classes")->i;
       if (limit > 0) count = std::min(count, limit);
       if (count < 1 || classes < 1)
         return fail(fmt::format("synthetic data needs count and classes of at least 1, got {} and {}", count, classes),
-                    p_.data.loc);
-      if (pipeline.elems.size() > 1)
-        return fail("transforms of synthetic data are not supported by nnc train yet", p_.data.loc);
-      out = std::make_unique<SyntheticSource>(count, classes, exampleSize(), batch_, seed(), what);
-      return true;
+                    at);
+      // Shaped like the network's input (SPEC 13): train and test draw different examples.
+      std::vector<int64_t> shape = inputShape(1);
+      shape.erase(shape.begin());
+      examples = std::make_unique<SyntheticExamples>(count, classes, shape, seed(), stableHash(std::string("synthetic ") + what));
+      origin = fmt::format("the {} examples are synthetic {}", what, shapeText(shape));
+    } else if (src.str == "idx") {
+      IdxImages images;
+      IdxLabels labels;
+      std::string ip = findData(src.arg("images")->str, file_, o_.dataDir);
+      std::string lp = findData(src.arg("labels")->str, file_, o_.dataDir);
+      for (const char *role : {"images", "labels"}) {
+        const std::string &name = src.arg(role)->str;
+        if (name.find('/') == std::string::npos && !exists(role[0] == 'i' ? ip : lp))
+          return fail(fmt::format("{} data: cannot find the {} file '{}': looked in '{}'{} and "
+                                  "'/usr/share/datasets/fashion-mnist'{}",
+                                  what, role, name, dirOf(file_), o_.dataDir.empty() ? "" : ", '" + o_.dataDir + "',",
+                                  o_.dataDir.empty() ? " (--data DIR adds a directory)" : ""),
+                      at);
+      }
+      if (!readIdxDataset(ip, lp, images, labels, error)) return fail(fmt::format("{} data: {}", what, error), at);
+      if (limit > 0 && limit < images.count) {
+        images.count = labels.count = limit;
+        images.pixels.resize(limit * images.rows * images.cols);
+        labels.labels.resize(limit);
+      }
+      const Node &lab = g_.nodes[g_.inputs[1].second];
+      int64_t classes = 0;
+      for (const Node &n : g_.nodes)
+        if (n.op == "softmax_cross_entropy") classes = g_.nodes[n.operands[0]].type.dims[1].value;
+      for (int64_t i = 0; i < labels.count; ++i)
+        if (classes && labels.labels[i] >= classes)
+          return fail(fmt::format("{} label {} of example {} in '{}' is not below the {} classes of the network",
+                                  what, (int)labels.labels[i], i, lp, classes), lab.loc);
+      origin = fmt::format("the {} images in '{}' are {}x{} ({})", what, ip, images.rows, images.cols,
+                           shapeText({1, images.rows, images.cols}));
+      examples = IdxExamples::create(std::move(images), std::move(labels), error);
+      if (!examples) return fail(fmt::format("{} data: {}", what, error), at);
+    } else {
+      return fail(fmt::format("data source '{}' is not supported by nnc train yet", src.str), at);
     }
-    if (src.str != "idx") return fail(fmt::format("data source '{}' is not supported by nnc train yet", src.str), p_.data.loc);
-    BatcherOptions bo;
-    bo.batchSize = batch_;
-    bo.shuffle = false;
-    bo.seed = seed();
-    bo.dropLast = false;
-    for (size_t i = 1; i < pipeline.elems.size(); ++i) {
-      const Value &t = pipeline.elems[i];
-      if (t.str == "scale") bo.scale = (float)t.arg("factor")->f;
-      else if (t.str == "shuffle") bo.shuffle = true;
-      else return fail(fmt::format("data transform '{}' is not supported by nnc train yet", t.str), p_.data.loc);
+    auto batcher = Batcher::create(std::move(examples), bo, error);
+    if (!batcher) return fail(fmt::format("{} data: {}", what, error), at);
+    // The network's image input must accept the transformed examples: they are
+    // reshaped to its per-example shape, so the element counts must agree.
+    if (batcher->exampleSize() != exampleSize()) {
+      std::vector<int64_t> want = inputShape(1);
+      want.erase(want.begin());
+      const Transform *crop = nullptr; // the last one makes the shape
+      for (const Transform &t : bo.transforms)
+        if (t.kind == TransformKind::RandomCrop) crop = &t;
+      std::string found = crop ? fmt::format("random_crop(size={}, pad={}) makes the {} examples {}", crop->size,
+                                             crop->pad, what, shapeText(batcher->exampleShape()))
+                               : origin;
+      std::string hint;
+      if (crop && want.size() == 3 && want[1] == want[2])
+        hint = fmt::format("; random_crop's size must be {} for this input", want[1]);
+      Diagnostic &d = diags_.report(Diag::CompileError, in.loc,
+                                    fmt::format("input '{}' is {}, but {}: expected {} values per example ({}), got {}{}",
+                                                g_.inputs[0].first, in.type.str(), found, exampleSize(), shapeText(want),
+                                                batcher->exampleSize(), hint));
+      d.notes.push_back({at, fmt::format("the {} data is defined here", what)});
+      return false;
     }
-    (void)shuffleDefault;
-    IdxImages images;
-    IdxLabels labels;
-    std::string error;
-    std::string ip = findData(src.arg("images")->str, file_, o_.dataDir);
-    std::string lp = findData(src.arg("labels")->str, file_, o_.dataDir);
-    if (!readIdxDataset(ip, lp, images, labels, error)) return fail(fmt::format("{} data: {}", what, error), p_.data.loc);
-    if (limit > 0 && limit < images.count) {
-      images.count = labels.count = limit;
-      images.pixels.resize(limit * images.rows * images.cols);
-      labels.labels.resize(limit);
-    }
-    // The network's image input must accept these examples.
-    const Node &in = g_.nodes[g_.inputs[0].second];
-    const auto &d = in.type.dims;
-    if (in.type.rank() != 4 || !d[1].isKnown() || d[1].value != 1 || d[2] != shapes::Dim::known(images.rows) ||
-        d[3] != shapes::Dim::known(images.cols))
-      return fail(fmt::format("input '{}' is {}, but the {} images in '{}' are 1x{}x{}", g_.inputs[0].first,
-                              in.type.str(), what, ip, images.rows, images.cols), in.loc);
-    const Node &lab = g_.nodes[g_.inputs[1].second];
-    int64_t classes = 0;
-    for (const Node &n : g_.nodes)
-      if (n.op == "softmax_cross_entropy") classes = g_.nodes[n.operands[0]].type.dims[1].value;
-    for (int64_t i = 0; i < labels.count; ++i)
-      if (classes && labels.labels[i] >= classes)
-        return fail(fmt::format("{} label {} of example {} in '{}' is not below the {} classes of the network",
-                                what, (int)labels.labels[i], i, lp, classes), lab.loc);
-    auto batcher = Batcher::create(std::move(images), std::move(labels), bo, error);
-    if (!batcher) return fail(fmt::format("{} data: {}", what, error), p_.data.loc);
-    out = std::make_unique<IdxSource>(std::move(batcher));
+    out = std::make_unique<Split>(std::move(batcher), prefetch);
     return true;
   }
 
@@ -399,9 +445,9 @@ private:
   }
 
   /// The checkpoint must hold exactly the compiled model's state (evaluation: its parameters).
-  bool matchManifest(const std::string &path, bool ignoreVelocities) {
+  bool matchManifest(const std::string &path, bool ignoreSolverState) {
     std::string error;
-    if (!matchCheckpoint(path, *ckpt_, g_.name, expectedTensors(model_->manifest), ignoreVelocities, error))
+    if (!matchCheckpoint(path, *ckpt_, g_.name, expectedTensors(model_->manifest), ignoreSolverState, error))
       return fail(error);
     return true;
   }
@@ -459,8 +505,9 @@ private:
     if (!p_.data.present || p_.data.train.kind != Value::Kind::Pipeline)
       return fail(fmt::format("'{}' has no 'train = ...' in a data section; nnc train needs one", file_));
     if (!checkInputs("nnc train")) return false;
-    if (!loadSplit(p_.data.train, o_.trainLimit, true, train_, "training")) return false;
-    if (p_.data.test.kind == Value::Kind::Pipeline && !loadSplit(p_.data.test, o_.testLimit, false, test_, "test"))
+    if (!loadSplit(p_.data.train, p_.data.trainLoc, o_.trainLimit, true, train_, "training")) return false;
+    if (p_.data.test.kind == Value::Kind::Pipeline &&
+        !loadSplit(p_.data.test, p_.data.testLoc, o_.testLimit, true, test_, "test"))
       return false;
     return true;
   }
@@ -472,21 +519,28 @@ private:
     PipelineOptions po;
     po.batch = batch;
     po.training = training;
-    if (failed(runPipeline(*module, po))) {
-      if (!diags_.errorCount()) fail("compilation failed");
-      return nullptr;
-    }
     std::string error;
-    auto model = JitModel::create(*module, error);
-    if (!model) fail("JIT compilation failed: " + error);
+    bool cached = false;
+    auto model = compileModel(*module, po, o_.cacheDir, cached, error);
+    if (!model && !diags_.errorCount()) fail(error.empty() ? "compilation failed" : "JIT compilation failed: " + error);
+    allCached_ &= cached;
     return model;
   }
 
   /// Parameters are keyed by seed and name: the same values on every machine.
+  /// fan_in and fan_out come from the shape [out, in, kh, kw] of the
+  /// parameter, and for a bias from its op's weight (SPEC 11.1).
   void initEntry(const ManifestEntry &e, float *p) const {
-    int64_t fanIn = 1, fanOut = e.shape.empty() ? 1 : e.shape[0];
-    for (size_t i = 1; i < e.shape.size(); ++i) fanIn *= e.shape[i];
-    for (size_t i = 2; i < e.shape.size(); ++i) fanOut *= e.shape[i];
+    std::vector<int64_t> shape = e.shape;
+    size_t dot = e.name.rfind('.');
+    if (dot != std::string::npos && e.name.compare(dot + 1, std::string::npos, "bias") == 0)
+      for (const Node &n : g_.nodes)
+        if (n.paramPrefix == e.name.substr(0, dot))
+          for (const shapes::ParamSpec &w : n.params)
+            if (w.name == "weight" && w.shape.size() >= 2) shape = w.shape;
+    int64_t fanIn = 1, fanOut = shape.empty() ? 1 : shape[0];
+    for (size_t i = 1; i < shape.size(); ++i) fanIn *= shape[i];
+    for (size_t i = 2; i < shape.size(); ++i) fanOut *= shape[i];
     initTensor(p, e.numel(), initSpec(e.init), fanIn, fanOut, seed(), stableHash(e.name));
   }
 
@@ -556,19 +610,21 @@ private:
         for (size_t i = 0; i < g_.outputs.size(); ++i)
           if (g_.outputs[i].second == (int)(&n - &g_.nodes[0]) && acc < 0) acc = (int)i;
     int lossIdx = outputIndex(p_.solver.minimize);
+    // Every evaluation sees the same examples: random transforms draw as in epoch 0.
     test_->startEpoch(0);
-    std::vector<float> images(batch_ * exampleSize());
-    std::vector<int32_t> labels(batch_);
+    float *images;
+    int32_t *labels;
     std::vector<float> metrics(g_.outputs.size());
     double sumAcc = 0, sumLoss = 0;
     int64_t seen = 0;
-    while (int64_t b = test_->next(images.data(), labels.data())) {
+    while (int64_t b = test_->next(images, labels)) {
       JitModel &m = b == batch_ ? *model_ : *tailModel_;
-      if (!step(m, "eval_step", b, images.data(), labels.data(), 0, metrics.data())) return false;
+      if (!step(m, "eval_step", b, images, labels, 0, metrics.data())) return false;
       if (acc >= 0) sumAcc += metrics[acc] * b;
       sumLoss += metrics[lossIdx] * b;
       seen += b;
     }
+    if (std::string e = test_->error(); !e.empty()) return fail("test data: " + e);
     accuracy = acc >= 0 ? sumAcc / seen : -1;
     loss = sumLoss / seen;
     return true;
@@ -581,8 +637,8 @@ private:
       return fail(fmt::format("{} training examples are fewer than one batch of {}", train_->examples(), batch_));
     int lossIdx = outputIndex(p_.solver.minimize);
     int accIdx = outputIndex("accuracy");
-    std::vector<float> images(batch_ * exampleSize());
-    std::vector<int32_t> labels(batch_);
+    float *images;
+    int32_t *labels;
     std::vector<float> metrics(g_.outputs.size());
     bool tty = o_.progress && ::isatty(1);
     // A resumed run goes on where the checkpoint stopped: the epoch picks the
@@ -599,17 +655,24 @@ private:
     int64_t totalImages = 0;
     for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
       train_->startEpoch(epoch);
+      double waitedBefore = train_->waitSeconds();
       double sumLoss = 0, sumAcc = 0;
       int64_t n = 0;
       auto start = std::chrono::steady_clock::now();
       for (int64_t i = 0; i < perEpoch; ++i, ++it) {
-        if (train_->next(images.data(), labels.data()) != batch_) break;
+        if (train_->next(images, labels) != batch_) break;
         float lr = (float)learningRate(p_.solver.lr, it);
-        if (!step(*model_, "train_step", batch_, images.data(), labels.data(), lr, metrics.data(), it)) return false;
+        if (!step(*model_, "train_step", batch_, images, labels, lr, metrics.data(), it)) return false;
         float loss = metrics[lossIdx];
         if (getenv("NNC_DEBUG_STATE") && it < 3) { out_ << "loss " << loss << "\n"; dumpState("step"); }
-        if (!std::isfinite(loss))
-          return fail(fmt::format("the loss became {} at iteration {} (epoch {}); lower the learning rate", loss, it, epoch + 1));
+        if (!std::isfinite(loss)) {
+          // train_step skipped its update: the state is the one this batch diverged from.
+          std::string cause = findNonFinite(ctx_, g_, p_.solver, diags_, model_->manifest, static_cast<const char *>(state_->p), images,
+                                            inputShape(batch_), labels);
+          return fail(fmt::format("the loss became {} at iteration {} (epoch {}){}; lower the learning rate{}", loss,
+                                  it, epoch + 1, cause.empty() ? "" : ": " + cause,
+                                  !exists(o_.savePath) ? "" : fmt::format("; '{}' keeps the last saved state", o_.savePath)));
+        }
         sumLoss += loss;
         if (accIdx >= 0) sumAcc += metrics[accIdx];
         ++n;
@@ -622,7 +685,9 @@ private:
           out_ << (tty ? "\r" + line : line + "\n") << std::flush;
         }
       }
+      if (std::string e = train_->error(); !e.empty()) return fail("training data: " + e);
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double waited = train_->waitSeconds() - waitedBefore; // steps waiting for the next batch
       totalSeconds += secs;
       totalImages += n * batch_;
       if (tty) out_ << "\n";
@@ -638,7 +703,12 @@ private:
         out_ << fmt::format(", test loss {:.4f}", loss);
         if (acc >= 0) out_ << fmt::format(", test accuracy {:.4f} ({} images)", acc, test_->examples());
       }
+      out_ << fmt::format(", data wait {:.0f} ms ({:.1f}%)", waited * 1e3, 100 * waited / std::max(secs, 1e-9));
       out_ << "\n" << std::flush;
+      if (test_ && !std::isfinite(result.testLoss))
+        return fail(fmt::format("the test loss became {} after epoch {}: the parameters diverged; lower the learning "
+                                "rate{}", result.testLoss, epoch + 1,
+                                o_.savePath.empty() ? "" : fmt::format(" (no checkpoint written: '{}' keeps the last saved state)", o_.savePath)));
       if (!o_.savePath.empty() && !saveCheckpoint(epoch + 1, it)) return false;
     }
     result.imagesPerSecond = totalImages / std::max(totalSeconds, 1e-9);
@@ -652,8 +722,9 @@ private:
   TrainOptions o_;
   std::ostream &out_;
   mlir::MLIRContext ctx_;
-  std::unique_ptr<Source> train_, test_;
+  std::unique_ptr<Split> train_, test_;
   std::unique_ptr<JitModel> model_, tailModel_;
+  bool allCached_ = true;           // every model came from the compile cache
   std::vector<int64_t> labels64_; // labels widened for networks that declare i64
   int64_t batch_ = 64;
   nnc_ctx *rt_ = nullptr, *rtTail_ = nullptr;

@@ -21,6 +21,7 @@ struct TrainOptions {
   std::string savePath;     // nnc train --save: a checkpoint after each epoch
   std::string resumePath;   // nnc train --resume: continue from this checkpoint
   std::string weightsPath;  // nnc run --weights: saved parameters instead of fresh ones
+  std::string cacheDir;     // compiled models are kept here (empty: no cache)
 };
 
 struct TrainResult {
@@ -43,7 +44,8 @@ bool train(const std::string &file, const Program &program, DiagnosticEngine &di
 bool runOnce(const std::string &file, const Program &program, DiagnosticEngine &diags,
              const TrainOptions &options, int64_t examples, bool interp, std::ostream &out);
 
-/// The learning-rate factor of `lr` (a number times policies) at iteration `it`.
+/// The learning rate `lr` (its numbers times its policies' factors, SPEC 12) gives at
+/// iteration `it` (completed steps, from 0).
 double learningRate(const Value &lr, int64_t it);
 
 } // namespace nnc

@@ -182,10 +182,11 @@ void jsonLocation(std::ostream &os, const SourceManager &sm, SourceRange r) {
 
 } // namespace
 
-void printDiagnostics(std::ostream &os, const DiagnosticEngine &engine, bool color) {
+void printDiagnostics(std::ostream &os, const DiagnosticEngine &engine, bool color, size_t from) {
   Style st{color};
   const SourceManager &sm = engine.sources();
-  for (const Diagnostic &d : engine.diagnostics()) {
+  for (size_t k = from; k < engine.diagnostics().size(); ++k) {
+    const Diagnostic &d = engine.diagnostics()[k];
     printOne(os, sm, d.severity(), d.range, d.message, diagCode(d.kind), st);
     for (const Note &n : d.notes)
       printOne(os, sm, Severity::Note, n.range, n.message, nullptr, st);

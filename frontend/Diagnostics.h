@@ -68,8 +68,9 @@ private:
 };
 
 /// `file:line:col: error: message [E0040]`, the source line, an underline,
-/// then the notes. Colour only when `color` is set.
-void printDiagnostics(std::ostream &os, const DiagnosticEngine &engine, bool color);
+/// then the notes. Colour only when `color` is set. With `from`, only the
+/// diagnostics from that index on (the earlier ones were printed already).
+void printDiagnostics(std::ostream &os, const DiagnosticEngine &engine, bool color, size_t from = 0);
 /// A JSON array of {file, line, column, endLine, endColumn, severity, code,
 /// message, notes: [...]}; lines and columns are 1-based.
 void printDiagnosticsJson(std::ostream &os, const DiagnosticEngine &engine);

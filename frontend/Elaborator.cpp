@@ -828,6 +828,39 @@ private:
                   fmt::format("'{}' expects {}, got {}", e.key, expected, got.describe()));
   }
 
+  /// SPEC 12's ranges of a solver method's arguments: betas, decay and
+  /// momentum in [0, 1), eps > 0. Each violation is an E0055 at its argument.
+  bool methodInRange(const Value &method, const Expr &expr) {
+    const BuiltinDef *def = findBuiltin(method.str, {BuiltinKind::SolverMethod});
+    auto at = [&](const std::string &name) {
+      if (const auto *c = dyn<CallExpr>(&expr)) {
+        size_t positional = 0;
+        for (const Arg &a : c->args) {
+          if (!a.name.empty() ? a.name == name
+                              : def && positional < def->params.size() && def->params[positional].name == name)
+            return a.value->range;
+          positional += a.name.empty();
+        }
+      }
+      return expr.range; // a default value: not reached, defaults are in range
+    };
+    bool ok = true;
+    for (size_t k = 0; k < method.argNames.size() && k < method.elems.size(); ++k) {
+      const std::string &name = method.argNames[k];
+      const Value &v = method.elems[k];
+      if (!v.isNumber()) continue;
+      double x = v.number();
+      bool fraction = name == "beta1" || name == "beta2" || name == "decay" || name == "momentum";
+      std::string range = fraction ? "in [0, 1)" : name == "eps" ? "> 0" : "";
+      bool good = fraction ? x >= 0 && x < 1 : name == "eps" ? x > 0 : true; // also rejects NaN
+      if (good) continue;
+      diags_.report(Diag::InvalidValue, at(name),
+                    fmt::format("{} {} must be {}, got {}", method.str, name, range, v.str_()));
+      ok = false;
+    }
+    return ok;
+  }
+
   SolverConfig solverConfig(const SolverDecl &s, const std::vector<Graph> &nets, const Module &m) {
     SolverConfig cfg;
     cfg.present = true;
@@ -848,8 +881,11 @@ private:
       Value v = sectionValue(*e.value, {BuiltinKind::SolverMethod, BuiltinKind::LrPolicy});
       if (v.isError()) continue;
       if (e.key == "method") {
-        if (isCallOf(v, BuiltinKind::SolverMethod)) cfg.method = v;
-        else invalid(e, "a solver method such as sgd(momentum=0.9) or adam()", v);
+        if (isCallOf(v, BuiltinKind::SolverMethod)) {
+          if (methodInRange(v, *e.value)) cfg.method = v;
+        } else {
+          invalid(e, "a solver method such as sgd(momentum=0.9) or adam()", v);
+        }
       } else if (e.key == "lr") {
         bool good = (v.isNumber() && v.number() > 0) || isCallOf(v, BuiltinKind::LrPolicy);
         if (v.kind == VK::Product) {
@@ -934,7 +970,44 @@ private:
     if (g.parameterCount() == 0)
       diags_.report(Diag::NoTrainableParams, g.loc,
                     fmt::format("network '{}' has no trainable parameters for the solver to train", g.name));
+    else if (n.type.rank() == 0 && shapes::isFloat(n.type.dtype) && !onlyAccuracy(g, out->second))
+      warnNoGradient(g, out->second, loss, minimizeRange);
     return cfg;
+  }
+
+  /// W0003: each trainable parameter that the minimized output `id` does not
+  /// reach through differentiable paths: accuracy has no gradient (SPEC 11.3)
+  /// and integer tensors carry none. Operands precede their users, so one
+  /// backward pass suffices. The message is the one nn-autodiff gives (W0010),
+  /// so that compiling does not report it twice.
+  void warnNoGradient(const Graph &g, int id, const std::string &loss, SourceRange minimizeRange) {
+    std::vector<char> grad(g.nodes.size(), 0), used(g.nodes.size(), 0);
+    grad[id] = used[id] = 1;
+    for (int k = id; k >= 0; --k) {
+      const Node &n = g.nodes[k];
+      bool passes = grad[k] && n.op != "accuracy" && shapes::isFloat(n.type.dtype);
+      for (int o : n.operands) {
+        if (o < 0 || o >= k) continue;
+        used[o] |= used[k];
+        grad[o] |= passes && shapes::isFloat(g.nodes[o].type.dtype);
+      }
+    }
+    for (size_t k = 0; k < g.nodes.size(); ++k) {
+      const Node &n = g.nodes[k];
+      if (grad[k]) continue;
+      for (const shapes::ParamSpec &p : n.params) {
+        if (!p.trainable) continue;
+        Diagnostic &d = diags_.report(
+            Diag::NoGradient, n.loc,
+            fmt::format("parameter '{}.{}' receives no gradient from the loss", n.paramPrefix, p.name));
+        d.notes.push_back(
+            {minimizeRange,
+             used[k] ? fmt::format("the minimized output '{}' depends on it only through accuracy or "
+                                   "integer values, which have no gradient",
+                                   loss)
+                     : fmt::format("the minimized output '{}' does not depend on it", loss)});
+      }
+    }
   }
 
   /// True when node `id` depends on an accuracy and has no gradient with
@@ -987,6 +1060,7 @@ private:
         continue;
       }
       (e.key == "train" ? cfg.train : cfg.test) = v;
+      (e.key == "train" ? cfg.trainLoc : cfg.testLoc) = e.range;
     }
     return cfg;
   }

@@ -73,6 +73,7 @@ struct DataConfig {
   bool present = false;
   SourceRange loc;
   Value train, test; // Pipeline values (Error when absent)
+  SourceRange trainLoc, testLoc; // their settings, for nnc train's messages
 };
 
 /// Everything `nnc check` learns from a root file.

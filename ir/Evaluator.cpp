@@ -21,7 +21,7 @@ namespace {
 template <typename T> class Interpreter {
 public:
   bool run(func::FuncOp f, const std::vector<ref::Tensor<T>> &args, std::vector<ref::Tensor<T>> &results,
-           std::string &error) {
+           std::string &error, const EvalObserver<T> &observer) {
     Block &body = f.getBody().front();
     if (args.size() != body.getNumArguments()) {
       error = "expected " + std::to_string(body.getNumArguments()) + " arguments, got " + std::to_string(args.size());
@@ -42,6 +42,9 @@ public:
         os << op.getName() << " at " << op.getLoc() << ": " << (err.empty() ? "not supported by the evaluator" : err);
         return false;
       }
+      if (observer)
+        for (Value r : op.getResults())
+          if (!observer(&op, values_[r])) return true;
     }
     error = "function without return";
     return false;
@@ -299,6 +302,77 @@ private:
           values_[s.getNewVelocity()] = v;
           return true;
         })
+        .template Case<nn::AdamUpdateOp>([&](auto a) {
+          double lr = in(a.getLr()).item() * a.getLrMult().convertToDouble();
+          double wd = a.getWeightDecay().convertToDouble() * a.getDecayMult().convertToDouble();
+          double b1 = a.getBeta1().convertToDouble(), b2 = a.getBeta2().convertToDouble();
+          double eps = a.getEps().convertToDouble(), t = in(a.getStep()).item();
+          double c1 = 1 - std::pow(b1, t + 1), c2 = 1 - std::pow(b2, t + 1);
+          bool decoupled = a.getDecoupled();
+          ref::Tensor<T> w = in(a.getParam()), m = in(a.getM()), s = in(a.getS());
+          const ref::Tensor<T> &g = in(a.getGrad());
+          for (size_t i = 0; i < w.data.size(); ++i) {
+            double gi = decoupled ? (double)g.data[i] : g.data[i] + wd * w.data[i];
+            m.data[i] = (T)(b1 * m.data[i] + (1 - b1) * gi);
+            s.data[i] = (T)(b2 * s.data[i] + (1 - b2) * gi * gi);
+            double u = (m.data[i] / c1) / (std::sqrt(s.data[i] / c2) + eps);
+            if (decoupled) u += wd * w.data[i];
+            w.data[i] = (T)(w.data[i] - lr * u);
+          }
+          values_[a.getNewParam()] = w;
+          values_[a.getNewM()] = m;
+          values_[a.getNewS()] = s;
+          return true;
+        })
+        .template Case<nn::RmspropUpdateOp>([&](auto r) {
+          double lr = in(r.getLr()).item() * r.getLrMult().convertToDouble();
+          double wd = r.getWeightDecay().convertToDouble() * r.getDecayMult().convertToDouble();
+          double rho = r.getDecay().convertToDouble(), eps = r.getEps().convertToDouble();
+          double mu = r.getMomentum().convertToDouble();
+          bool momentum = (bool)r.getMomentumBuffer();
+          ref::Tensor<T> w = in(r.getParam()), s = in(r.getS()), b;
+          if (momentum) b = in(r.getMomentumBuffer());
+          const ref::Tensor<T> &g = in(r.getGrad());
+          for (size_t i = 0; i < w.data.size(); ++i) {
+            double gi = g.data[i] + wd * w.data[i];
+            s.data[i] = (T)(rho * s.data[i] + (1 - rho) * gi * gi);
+            double q = gi / (std::sqrt((double)s.data[i]) + eps);
+            if (momentum) q = b.data[i] = (T)(mu * b.data[i] + q);
+            w.data[i] = (T)(w.data[i] - lr * q);
+          }
+          values_[r.getNewParam()] = w;
+          values_[r.getNewS()] = s;
+          if (momentum) values_[r.getNewMomentumBuffer()] = b;
+          return true;
+        })
+        .template Case<nn::AdagradUpdateOp>([&](auto a) {
+          double lr = in(a.getLr()).item() * a.getLrMult().convertToDouble();
+          double wd = a.getWeightDecay().convertToDouble() * a.getDecayMult().convertToDouble();
+          double eps = a.getEps().convertToDouble();
+          ref::Tensor<T> w = in(a.getParam()), s = in(a.getS());
+          const ref::Tensor<T> &g = in(a.getGrad());
+          for (size_t i = 0; i < w.data.size(); ++i) {
+            double gi = g.data[i] + wd * w.data[i];
+            s.data[i] = (T)(s.data[i] + gi * gi);
+            w.data[i] = (T)(w.data[i] - lr * gi / (std::sqrt((double)s.data[i]) + eps));
+          }
+          values_[a.getNewParam()] = w;
+          values_[a.getNewS()] = s;
+          return true;
+        })
+        .template Case<nn::ClipByGlobalNormOp>([&](auto c) {
+          double sum = 0;
+          for (Value g : c.getGrads())
+            for (T x : in(g).data) sum += (double)x * (double)x;
+          double norm = std::sqrt(sum), maxNorm = c.getMaxNorm().convertToDouble();
+          double factor = norm > maxNorm ? maxNorm / norm : 1;
+          for (auto [g, r] : llvm::zip(c.getGrads(), c.getResults())) {
+            ref::Tensor<T> t = in(g);
+            for (T &x : t.data) x = (T)(x * factor);
+            values_[r] = std::move(t);
+          }
+          return true;
+        })
         .template Case<arith::ConstantOp>([&](auto c) {
           auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
           if (!dense || !dense.isSplat()) return false;
@@ -324,13 +398,13 @@ private:
 
 template <typename T>
 bool evaluate(func::FuncOp f, const std::vector<ref::Tensor<T>> &args, std::vector<ref::Tensor<T>> &results,
-              std::string &error) {
-  return Interpreter<T>().run(f, args, results, error);
+              std::string &error, const EvalObserver<T> &observer) {
+  return Interpreter<T>().run(f, args, results, error, observer);
 }
 
 template bool evaluate<float>(func::FuncOp, const std::vector<ref::Tensor<float>> &,
-                              std::vector<ref::Tensor<float>> &, std::string &);
+                              std::vector<ref::Tensor<float>> &, std::string &, const EvalObserver<float> &);
 template bool evaluate<double>(func::FuncOp, const std::vector<ref::Tensor<double>> &,
-                               std::vector<ref::Tensor<double>> &, std::string &);
+                               std::vector<ref::Tensor<double>> &, std::string &, const EvalObserver<double> &);
 
 } // namespace nnc

@@ -12,7 +12,19 @@ using namespace nnc::nn;
 LogicalResult NNDialect::verifyRegionArgAttribute(Operation *op, unsigned region, unsigned argIndex,
                                                  NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
-  if (name != "nn.param" && name != "nn.velocity_of") return success();
+  if (name == "nn.state") {
+    // The kind of solver state an nn.state_of argument holds (SPEC 12).
+    auto kind = dyn_cast<StringAttr>(attr.getValue());
+    if (!kind || !llvm::is_contained(ArrayRef<StringRef>{"velocity", "m", "s", "b"}, kind.getValue()))
+      return op->emitOpError() << "'nn.state' must be \"velocity\", \"m\", \"s\" or \"b\", got " << attr.getValue();
+    if (!isa<FunctionOpInterface>(op) || !cast<FunctionOpInterface>(op).getArgAttr(argIndex, "nn.state_of"))
+      return op->emitOpError() << "'nn.state' on argument " << argIndex << " needs 'nn.state_of'";
+    return success();
+  }
+  if (name != "nn.param" && name != "nn.state_of") return success();
+  if (name == "nn.state_of" && isa<FunctionOpInterface>(op) &&
+      !cast<FunctionOpInterface>(op).getArgAttr(argIndex, "nn.state"))
+    return op->emitOpError() << "'nn.state_of' on argument " << argIndex << " needs 'nn.state', the kind of state";
   auto sym = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
   if (!sym) return op->emitOpError() << "'" << name << "' must name an nn.parameter";
   auto param = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(op, sym);

@@ -16,8 +16,9 @@ def NN_Dialect : Dialect {
     the same shape rules the front end checks with (frontend/shapes).
   }];
   let useDefaultAttributePrinterParser = 0;
-  // nn.param / nn.velocity_of on function arguments name a parameter of the
-  // argument's type.
+  // nn.param / nn.state_of on function arguments name a parameter of the
+  // argument's type; nn.state says which solver state an nn.state_of
+  // argument holds ("velocity", "m", "s" or "b").
   let hasRegionArgAttrVerify = 1;
 }
 

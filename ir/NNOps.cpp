@@ -10,6 +10,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace nnc;
@@ -175,6 +176,25 @@ NN_INFER(FlattenOp) {
   return result(shapes::flatten(shapeOf(a.getInput()), a.getAxis()), ctx, loc, types);
 }
 
+OpFoldResult FlattenOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getResult().getType()) return getInput(); // nothing to collapse
+  return {};
+}
+
+static bool isReshapeable(Type from, Type to);
+
+LogicalResult FlattenOp::canonicalize(FlattenOp op, PatternRewriter &rewriter) {
+  // flatten(reshape(x)) and flatten(flatten(x)) are one view of x: reshape(x).
+  Operation *inner = op.getInput().getDefiningOp();
+  if (!inner || !isa<ReshapeOp, FlattenOp>(inner)) return failure();
+  Value x = inner->getOperand(0);
+  if (!isReshapeable(x.getType(), op.getResult().getType())) return failure();
+  DictionaryAttr attrs = op->getDiscardableAttrDictionary(); // nn.name
+  auto reshape = rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getResult().getType(), x);
+  reshape->setDiscardableAttrs(attrs);
+  return success();
+}
+
 NN_INFER(SoftmaxCrossEntropyOp) {
   Adaptor a(operands, attrs, props, regions);
   return result(shapes::softmaxCrossEntropy(shapeOf(a.getLogits()), shapeOf(a.getLabels())), ctx,
@@ -213,7 +233,16 @@ NN_INFER(ScaleOp) {
 }
 
 OpFoldResult ScaleOp::fold(FoldAdaptor) {
-  if (getFactor().convertToDouble() == 1.0) return getInput(); // scale by 1
+  double factor = getFactor().convertToDouble();
+  if (auto inner = getInput().getDefiningOp<ScaleOp>()) {
+    // scale(scale(x, a), b) = scale(x, a * b), the product taken in double.
+    factor *= inner.getFactor().convertToDouble();
+    if (factor == 1.0 && inner.getInput().getType() == getResult().getType()) return inner.getInput();
+    getInputMutable().assign(inner.getInput());
+    setFactorAttr(FloatAttr::get(Float64Type::get(getContext()), factor));
+    return getResult();
+  }
+  if (factor == 1.0) return getInput(); // scale by 1
   return {};
 }
 
@@ -379,6 +408,30 @@ NN_INFER(TransposeOp) {
   return result(shapes::transpose(shapeOf(a.getInput()), perm), ctx, loc, types);
 }
 
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  SmallVector<int64_t> composed(perm.begin(), perm.end());
+  Value x = getInput();
+  auto inner = x.getDefiningOp<TransposeOp>();
+  if (inner) {
+    // Result dim i is the inner result's dim perm[i], which is x's dim inner.perm[perm[i]].
+    ArrayRef<int64_t> first = inner.getPerm();
+    if (first.size() != perm.size()) return {};
+    for (size_t i = 0; i < perm.size(); ++i) {
+      if (perm[i] < 0 || perm[i] >= (int64_t)first.size()) return {};
+      composed[i] = first[perm[i]];
+    }
+    x = inner.getInput();
+  }
+  bool identity = true;
+  for (size_t i = 0; i < composed.size(); ++i) identity &= composed[i] == (int64_t)i;
+  if (identity && x.getType() == getResult().getType()) return x;
+  if (!inner) return {};
+  getInputMutable().assign(x);
+  setPerm(composed);
+  return getResult();
+}
+
 LogicalResult BatchNormBackwardOp::verify() {
   auto x = getInput().getType();
   if (x.getRank() != 2 && x.getRank() != 4) return emitOpError("input must be [N, C] or [N, C, H, W]");
@@ -444,6 +497,28 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+/// Whether a reshape from `from` to `to` would verify.
+static bool isReshapeable(Type from, Type to) {
+  auto in = dyn_cast<RankedTensorType>(from), out = dyn_cast<RankedTensorType>(to);
+  if (!in || !out || in.getElementType() != out.getElementType()) return false;
+  int64_t dynIn, dynOut;
+  return staticElements(in, &dynIn) == staticElements(out, &dynOut) && dynIn == dynOut;
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  // Reshapes and flattens are views in row-major order: a chain of them is one.
+  Value x = getInput();
+  while (Operation *inner = x.getDefiningOp()) {
+    if (!isa<ReshapeOp, FlattenOp>(inner) || !isReshapeable(inner->getOperand(0).getType(), getResult().getType()))
+      break;
+    x = inner->getOperand(0);
+  }
+  if (x.getType() == getResult().getType()) return x; // to its own type
+  if (x == getInput()) return {};
+  getInputMutable().assign(x);
+  return getResult();
+}
+
 LogicalResult ReduceToOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (in.getElementType() != out.getElementType()) return emitOpError("cannot change the element type");
@@ -471,6 +546,81 @@ LogicalResult SgdUpdateOp::verify() {
     return emitOpError("new_param and new_velocity must have one type with param");
   if (getLr().getType().getRank() != 0) return emitOpError("lr must be a scalar tensor");
   return success();
+}
+
+namespace {
+/// Checks the operands and results of a solver update: every state and
+/// result has the parameter's type (the results replace them in place),
+/// lr (and step) are scalars, each F64 setting lies in its range.
+LogicalResult verifyUpdate(Operation *op, Value param, Value grad, ValueRange state, ValueRange results,
+                           ArrayRef<Value> scalars) {
+  Type t = param.getType();
+  if (grad.getType() != t) return op->emitOpError("grad must have the param's type ") << t << ", got " << grad.getType();
+  for (Value s : state)
+    if (s.getType() != t) return op->emitOpError("solver state must have the param's type ") << t << ", got " << s.getType();
+  for (Value r : results)
+    if (r.getType() != t) return op->emitOpError("results must have the param's type ") << t << ", got " << r.getType();
+  for (Value s : scalars) {
+    auto st = cast<RankedTensorType>(s.getType());
+    if (st.getRank() != 0 || !st.getElementType().isF32())
+      return op->emitOpError("lr and step must be scalar f32 tensors, got ") << st;
+  }
+  return success();
+}
+
+/// A fraction in [0, 1) (betas, decay rates, momentum).
+LogicalResult checkFraction(Operation *op, StringRef name, APFloat v) {
+  double x = v.convertToDouble();
+  if (!(x >= 0 && x < 1)) return op->emitOpError() << name << " must be in [0, 1), got " << x;
+  return success();
+}
+
+LogicalResult checkPositive(Operation *op, StringRef name, APFloat v) {
+  double x = v.convertToDouble();
+  if (!(x > 0)) return op->emitOpError() << name << " must be > 0, got " << x;
+  return success();
+}
+} // namespace
+
+LogicalResult AdamUpdateOp::verify() {
+  if (failed(verifyUpdate(*this, getParam(), getGrad(), {getM(), getS()}, getResults(), {getLr(), getStep()})))
+    return failure();
+  if (failed(checkFraction(*this, "beta1", getBeta1())) || failed(checkFraction(*this, "beta2", getBeta2())) ||
+      failed(checkPositive(*this, "eps", getEps())))
+    return failure();
+  return success();
+}
+
+LogicalResult RmspropUpdateOp::verify() {
+  SmallVector<Value> state = {getS()};
+  if (getMomentumBuffer()) state.push_back(getMomentumBuffer());
+  if (failed(verifyUpdate(*this, getParam(), getGrad(), state, getResults(), {getLr()}))) return failure();
+  if (failed(checkFraction(*this, "decay", getDecay())) || failed(checkPositive(*this, "eps", getEps())) ||
+      failed(checkFraction(*this, "momentum", getMomentum())))
+    return failure();
+  // A momentum buffer exactly when there is momentum: none is kept for nothing.
+  bool hasMomentum = !getMomentum().isZero();
+  if (hasMomentum != (bool)getMomentumBuffer())
+    return emitOpError(hasMomentum ? "momentum != 0 needs a momentum_buffer operand"
+                                   : "a momentum_buffer operand needs momentum != 0");
+  if ((bool)getNewMomentumBuffer() != (bool)getMomentumBuffer())
+    return emitOpError("new_momentum_buffer is a result exactly when momentum_buffer is an operand");
+  return success();
+}
+
+LogicalResult AdagradUpdateOp::verify() {
+  if (failed(verifyUpdate(*this, getParam(), getGrad(), {getS()}, getResults(), {getLr()}))) return failure();
+  return checkPositive(*this, "eps", getEps());
+}
+
+LogicalResult ClipByGlobalNormOp::verify() {
+  if (getGrads().empty()) return emitOpError("needs at least one gradient");
+  if (getResults().size() != getGrads().size())
+    return emitOpError("has ") << getGrads().size() << " gradients but " << getResults().size() << " results";
+  for (auto [i, g, r] : llvm::enumerate(getGrads(), getResults()))
+    if (g.getType() != r.getType())
+      return emitOpError("result ") << i << " has type " << r.getType() << ", its gradient " << g.getType();
+  return checkPositive(*this, "max_norm", getMaxNorm());
 }
 
 #define GET_OP_CLASSES

@@ -133,6 +133,10 @@ def NN_FlattenOp : NN_ForwardOp<"flatten"> {
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // Folds to its input when the shape does not change; a flatten of a
+  // reshape or flatten becomes one reshape.
+  let hasFolder = 1;
+  let hasCanonicalizeMethod = 1;
 }
 
 def NN_SoftmaxCrossEntropyOp : NN_ForwardOp<"softmax_cross_entropy"> {
@@ -262,6 +266,9 @@ def NN_TransposeOp : NN_ForwardOp<"transpose"> {
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // The identity permutation folds away; a transpose of a transpose becomes
+  // one (or none, when the composed permutation is the identity).
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -403,6 +410,9 @@ def NN_ReshapeOp : NN_Op<"reshape", [Pure, DeclareOpInterfaceMethods<VjpOpInterf
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  // A reshape to the input's own type folds away; a reshape of a reshape or
+  // flatten reads that op's input.
+  let hasFolder = 1;
 }
 
 def NN_ReduceToOp : NN_DerivedOp<"reduce_to"> {
@@ -428,6 +438,69 @@ def NN_SgdUpdateOp : NN_DerivedOp<"sgd_update"> {
                        AnyRankedTensor:$lr, F64Attr:$momentum, F64Attr:$weight_decay,
                        F64Attr:$lr_mult, F64Attr:$decay_mult, BoolAttr:$nesterov);
   let results = (outs AnyRankedTensor:$new_param, AnyRankedTensor:$new_velocity);
+  let hasVerifier = 1;
+}
+
+def NN_AdamUpdateOp : NN_DerivedOp<"adam_update"> {
+  let summary = "One step of Adam (or AdamW with `decoupled`)";
+  let description = [{
+    With `eta = lr * lr_mult`, `lambda = weight_decay * decay_mult` and `t`
+    the completed steps (`step`, a scalar f32 holding an integer): Adam first
+    adds the decay to the gradient, `g += lambda * w`; then `m' = beta1 * m +
+    (1 - beta1) * g`, `s' = beta2 * s + (1 - beta2) * g^2`, `mhat = m' / (1 -
+    beta1^(t+1))`, `shat = s' / (1 - beta2^(t+1))`, and `w' = w - eta * mhat
+    / (sqrt(shat) + eps)`. AdamW (`decoupled`) leaves g as it is and decays
+    the weight directly: `w' = w - eta * (mhat / (sqrt(shat) + eps) + lambda
+    * w)`.
+  }];
+  let arguments = (ins AnyRankedTensor:$param, AnyRankedTensor:$grad, AnyRankedTensor:$m,
+                       AnyRankedTensor:$s, AnyRankedTensor:$lr, AnyRankedTensor:$step,
+                       F64Attr:$beta1, F64Attr:$beta2, F64Attr:$eps, F64Attr:$weight_decay,
+                       F64Attr:$lr_mult, F64Attr:$decay_mult, BoolAttr:$decoupled);
+  let results = (outs AnyRankedTensor:$new_param, AnyRankedTensor:$new_m, AnyRankedTensor:$new_s);
+  let hasVerifier = 1;
+}
+
+def NN_RmspropUpdateOp : NN_DerivedOp<"rmsprop_update"> {
+  let summary = "One step of RMSprop, with a momentum buffer when momentum is not 0";
+  let description = [{
+    `g += lambda * w`, `s' = decay * s + (1 - decay) * g^2`; without
+    momentum `w' = w - eta * g / (sqrt(s') + eps)`; with it (then the
+    `momentum_buffer` operand and `new_momentum_buffer` result are present)
+    `b' = momentum * b + g / (sqrt(s') + eps)`, `w' = w - eta * b'`.
+    `eta = lr * lr_mult`, `lambda = weight_decay * decay_mult`.
+  }];
+  let arguments = (ins AnyRankedTensor:$param, AnyRankedTensor:$grad, AnyRankedTensor:$s,
+                       Optional<AnyRankedTensor>:$momentum_buffer, AnyRankedTensor:$lr,
+                       F64Attr:$decay, F64Attr:$eps, F64Attr:$momentum, F64Attr:$weight_decay,
+                       F64Attr:$lr_mult, F64Attr:$decay_mult);
+  let results = (outs AnyRankedTensor:$new_param, AnyRankedTensor:$new_s,
+                      Optional<AnyRankedTensor>:$new_momentum_buffer);
+  let hasVerifier = 1;
+}
+
+def NN_AdagradUpdateOp : NN_DerivedOp<"adagrad_update"> {
+  let summary = "One step of Adagrad";
+  let description = [{
+    `g += lambda * w`, `s' = s + g^2`, `w' = w - eta * g / (sqrt(s') + eps)`,
+    with `eta = lr * lr_mult` and `lambda = weight_decay * decay_mult`.
+  }];
+  let arguments = (ins AnyRankedTensor:$param, AnyRankedTensor:$grad, AnyRankedTensor:$s,
+                       AnyRankedTensor:$lr, F64Attr:$eps, F64Attr:$weight_decay,
+                       F64Attr:$lr_mult, F64Attr:$decay_mult);
+  let results = (outs AnyRankedTensor:$new_param, AnyRankedTensor:$new_s);
+  let hasVerifier = 1;
+}
+
+def NN_ClipByGlobalNormOp : NN_DerivedOp<"clip_by_global_norm"> {
+  let summary = "Scales all gradients together so that their L2 norm is at most max_norm";
+  let description = [{
+    `n = sqrt(sum over every operand and element of g^2)`; if `n > max_norm`
+    every operand is multiplied by `max_norm / n`, else returned unchanged.
+    One result per operand, of its type.
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$grads, F64Attr:$max_norm);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
   let hasVerifier = 1;
 }
 

@@ -17,14 +17,22 @@ def NNAutoDiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
-def NNSgd : Pass<"nn-sgd", "::mlir::ModuleOp"> {
-  let summary = "Replaces @train_step's gradients by the SGD update of the parameters";
+def NNSolver : Pass<"nn-solver", "::mlir::ModuleOp"> {
+  let summary = "Replaces @train_step's gradients by the solver's update of the parameters";
   let description = [{
-    Reads `nn.solver` (momentum, weight decay, Nesterov) and each parameter's
-    multipliers, adds the learning rate (`nn.hyper = "lr"`) and one velocity
-    per parameter as arguments, and returns the updated parameters and
-    velocities. `nn.updates` maps each result to the argument it replaces, so
-    that the update can happen in place in the state arena.
+    Reads `nn.solver` (method and its settings, weight decay, clip_norm) and
+    each parameter's multipliers (SPEC 12). Adds the learning rate
+    (`nn.hyper = "lr"`), for adam and adamw the completed step count
+    (`nn.hyper = "step"`), and the method's state per parameter
+    (`nn.state_of = @param`, `nn.state` = "velocity" for sgd, "m" and "s"
+    for adam and adamw, "s" and, with momentum, "b" for rmsprop, "s" for
+    adagrad) as arguments. With `clip_norm`, one `nn.clip_by_global_norm`
+    scales all gradients first. Then one update op per parameter
+    (`nn.sgd_update`, `nn.adam_update`, `nn.rmsprop_update`,
+    `nn.adagrad_update`); `@train_step` returns the outputs, the updated
+    parameters and the updated state. `nn.updates` maps each result to the
+    argument it replaces, so that the update can happen in place in the
+    state arena.
   }];
 }
 

@@ -127,7 +127,7 @@ bool writeAll(int fd, const std::string &bytes) {
 
 std::string what(const std::string &kind) {
   if (kind == "running") return "running statistic";
-  if (kind == "velocity") return "velocity";
+  if (kind == "solver") return "solver state";
   return "parameter";
 }
 
@@ -300,6 +300,9 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
     CheckpointTensor t;
     t.name = r.str();
     t.kind = r.str();
+    // Files written before the solvers were generalized call SGD's state
+    // "velocity" (its names, "<param>.velocity", are unchanged).
+    if (t.kind == "velocity") t.kind = "solver";
     uint8_t dtype = r.u8();
     if (r.ok() && dtype != kF32) return corrupt("entry " + quoted(t.name) + " has unknown dtype " + std::to_string(dtype));
     uint32_t rank = r.u32();
@@ -327,7 +330,7 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
 }
 
 bool matchCheckpoint(const std::string &path, const Checkpoint &c, const std::string &network,
-                     const std::vector<CheckpointTensor> &expected, bool ignoreVelocities, std::string &error) {
+                     const std::vector<CheckpointTensor> &expected, bool ignoreSolverState, std::string &error) {
   std::string p = quoted(path);
   if (c.network != network) {
     error = "checkpoint " + p + " is for network " + quoted(c.network) + ", not " + quoted(network);
@@ -355,7 +358,7 @@ bool matchCheckpoint(const std::string &path, const Checkpoint &c, const std::st
     }
   }
   for (const CheckpointTensor &s : c.tensors)
-    if (!here.count(s.name) && !(ignoreVelocities && s.kind == "velocity")) {
+    if (!here.count(s.name) && !(ignoreSolverState && s.kind == "solver")) {
       error = "checkpoint " + p + " has " + what(s.kind) + " " + quoted(s.name) + ", which network " +
               quoted(network) + " does not have";
       return false;

@@ -7,7 +7,7 @@
 //   u64 file size                   of the whole file, checksum included
 //   str network                     u32 length, then UTF-8 bytes
 //   u32 entry count, then per entry:
-//     str name, str kind            kind: param, running, velocity
+//     str name, str kind            kind: param, running, solver
 //     u8 dtype                      0: f32 (the only one so far)
 //     u32 rank, u64 dims[rank]
 //   u64 iteration, u64 epoch, u64 seed   the training position
@@ -30,7 +30,7 @@ constexpr uint32_t kCheckpointVersion = 1;
 
 /// One state-arena tensor as a checkpoint stores it (f32 only).
 struct CheckpointTensor {
-  std::string name, kind; // kind: param, running, velocity
+  std::string name, kind; // kind: param, running, solver (a method's state, "<param>.<state>")
   std::vector<int64_t> shape;
   std::vector<float> values; // numel() values; empty in an expected manifest
   int64_t numel() const;
@@ -57,10 +57,11 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error);
 
 /// Checks that checkpoint `c`, read from `path`, fits network `network`
 /// whose state is `expected` (names, kinds and shapes; values ignored).
-/// With `ignoreVelocities`, the checkpoint's velocities need no counterpart
-/// (evaluation needs only the parameters). Names the first difference.
+/// With `ignoreSolverState`, the checkpoint's solver state (kind "solver") needs
+/// no counterpart (evaluation needs only the parameters). Names the first
+/// difference.
 bool matchCheckpoint(const std::string &path, const Checkpoint &c, const std::string &network,
-                     const std::vector<CheckpointTensor> &expected, bool ignoreVelocities,
+                     const std::vector<CheckpointTensor> &expected, bool ignoreSolverState,
                      std::string &error);
 
 /// "[20, 1, 5, 5]"

@@ -9,4 +9,5 @@
 #include "runtime/Idx.h"
 #include "runtime/Init.h"
 #include "runtime/Philox.h"
+#include "runtime/Prefetcher.h"
 #include "runtime/Runtime.h"

@@ -15,3 +15,5 @@ config.environment["PATH"] = path
 config.environment["NNC_STDLIB_DIR"] = os.path.join(config.nnc_src_root, "stdlib")
 config.substitutions.append(("%nnc_src", config.nnc_src_root))
 config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
+# Compiled models go to a cache inside the build tree, never the user's.
+config.environment["NNC_CACHE_DIR"] = os.path.join(config.nnc_obj_root, "test", "nnc-cache")

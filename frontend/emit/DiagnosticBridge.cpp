@@ -26,8 +26,16 @@ DiagnosticBridge::DiagnosticBridge(mlir::MLIRContext &ctx, DiagnosticEngine &dia
     if (d.getSeverity() == mlir::DiagnosticSeverity::Note || d.getSeverity() == mlir::DiagnosticSeverity::Remark)
       return mlir::failure();
     bool error = d.getSeverity() == mlir::DiagnosticSeverity::Error;
-    Diagnostic &out = diags.report(error ? Diag::CompileError : Diag::CompileWarning,
-                                   rangeOf(d.getLocation(), diags.sources()), d.str());
+    SourceRange range = rangeOf(d.getLocation(), diags.sources());
+    std::string message = d.str();
+    // A pass warning the front end already gave (W0003 at the same place, in
+    // the same words) is not repeated.
+    if (!error)
+      for (const Diagnostic &seen : diags.diagnostics())
+        if (seen.severity() == Severity::Warning && seen.range.file == range.file &&
+            seen.range.begin == range.begin && seen.message == message)
+          return mlir::success();
+    Diagnostic &out = diags.report(error ? Diag::CompileError : Diag::CompileWarning, range, message);
     for (mlir::Diagnostic &note : d.getNotes())
       out.notes.push_back({rangeOf(note.getLocation(), diags.sources()), note.str()});
     return mlir::success();

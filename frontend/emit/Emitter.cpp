@@ -99,20 +99,30 @@ private:
 
   RankedTensorType tensorType(const shapes::TensorType &t) { return nn::fromShapes(t, &ctx_); }
 
+  /// The method and every one of its arguments (defaults filled in: momentum
+  /// and nesterov for sgd; beta1, beta2, eps for adam and adamw; decay, eps,
+  /// momentum for rmsprop; eps for adagrad), weight_decay, batch, and
+  /// clip_norm when clipping is on.
   DictionaryAttr solverAttr() {
     const Value &m = solver_.method;
-    auto num = [&](const char *name, double def) {
-      const Value *v = m.arg(name);
-      return b_.getF64FloatAttr(v && v->isNumber() ? v->number() : def);
-    };
-    const Value *nesterov = m.arg("nesterov");
-    return b_.getDictionaryAttr({
-        b_.getNamedAttr("method", b_.getStringAttr(m.kind == Value::Kind::Call ? m.str : "sgd")),
-        b_.getNamedAttr("momentum", num("momentum", 0)),
-        b_.getNamedAttr("nesterov", b_.getBoolAttr(nesterov && nesterov->b)),
+    bool call = m.kind == Value::Kind::Call;
+    SmallVector<NamedAttribute> attrs = {
+        b_.getNamedAttr("method", b_.getStringAttr(call ? m.str : "sgd")),
         b_.getNamedAttr("weight_decay", b_.getF64FloatAttr(solver_.weightDecay)),
         b_.getNamedAttr("batch", b_.getI64IntegerAttr(solver_.batch)),
-    });
+    };
+    if (call) {
+      for (size_t k = 0; k < m.argNames.size() && k < m.elems.size(); ++k) {
+        const Value &v = m.elems[k];
+        if (v.isNumber()) attrs.push_back(b_.getNamedAttr(m.argNames[k], b_.getF64FloatAttr(v.number())));
+        else if (v.kind == Value::Kind::Bool) attrs.push_back(b_.getNamedAttr(m.argNames[k], b_.getBoolAttr(v.b)));
+      }
+    } else {
+      attrs.append({b_.getNamedAttr("momentum", b_.getF64FloatAttr(0)),
+                    b_.getNamedAttr("nesterov", b_.getBoolAttr(false))});
+    }
+    if (solver_.clipNorm > 0) attrs.push_back(b_.getNamedAttr("clip_norm", b_.getF64FloatAttr(solver_.clipNorm)));
+    return b_.getDictionaryAttr(attrs);
   }
 
   mlir::Value param(const Node &n, const char *name) {

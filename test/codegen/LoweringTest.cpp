@@ -12,6 +12,7 @@
 #include "ir/Evaluator.h"
 #include "passes/Passes.h"
 #include "runtime/Runtime.h"
+#include "test/codegen/CodegenTestUtil.h"
 #include "tools/RegisterNNC.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -27,13 +28,8 @@ using namespace nnc;
 
 namespace {
 
-uint64_t splitmix(uint64_t &s) {
-  uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-double uniform(uint64_t &s) { return (splitmix(s) >> 11) * (1.0 / 9007199254740992.0) * 2 - 1; }
+using test::splitmix;
+using test::uniform;
 
 struct Compiled {
   std::unique_ptr<mlir::MLIRContext> ctx;
@@ -45,19 +41,9 @@ struct Compiled {
 
 Compiled compile(const std::string &source, int64_t batch) {
   Compiled c;
-  char dir[] = "/tmp/nnc-lowering-XXXXXX";
-  std::string path = std::string(::mkdtemp(dir)) + "/t.nn";
-  std::ofstream(path) << source;
-  c.fe = std::make_unique<Frontend>(FrontendOptions{std::string(NNC_SOURCE_DIR) + "/stdlib"});
-  c.program = c.fe->check(path);
-  std::remove(path.c_str());
-  ::rmdir(dir);
-  EXPECT_EQ(c.fe->diags().errorCount(), 0u);
-  if (c.fe->diags().errorCount()) return c;
-  mlir::DialectRegistry registry;
-  registerDialects(registry);
-  c.ctx = std::make_unique<mlir::MLIRContext>(registry);
-  c.ctx->loadAllAvailableDialects();
+  unsigned errors = test::checkSource(source, c.fe, c.program, c.ctx);
+  EXPECT_EQ(errors, 0u);
+  if (errors) return c;
   DiagnosticBridge bridge(*c.ctx, c.fe->diags());
   const Graph &g = c.program.networks.at(0);
   c.reference = emitModule(*c.ctx, g, c.program.solver, c.fe->diags());

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -17,8 +18,7 @@ namespace {
 
 const char *kData = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
 
-TrainResult trainLeNet(TrainOptions o) {
-  std::string file = std::string(NNC_SOURCE_DIR) + "/examples/lenet.nn";
+TrainResult trainFile(const std::string &file, TrainOptions o) {
   Frontend fe({std::string(NNC_SOURCE_DIR) + "/stdlib"});
   Program p = fe.check(file);
   EXPECT_EQ(fe.diags().errorCount(), 0u);
@@ -28,6 +28,27 @@ TrainResult trainLeNet(TrainOptions o) {
   bool ok = train(file, p, fe.diags(), o, out, r);
   EXPECT_TRUE(ok) << out.str() << (fe.diags().diagnostics().empty() ? "" : fe.diags().diagnostics()[0].message);
   std::cout << out.str();
+  return r;
+}
+
+TrainResult trainLeNet(TrainOptions o) { return trainFile(std::string(NNC_SOURCE_DIR) + "/examples/lenet.nn", o); }
+
+/// examples/lenet.nn with its solver's method and lr replaced, in a
+/// temporary directory (the data then comes from the system's dataset).
+TrainResult trainLeNetWith(const std::string &method, const std::string &lr, TrainOptions o) {
+  std::ifstream in(std::string(NNC_SOURCE_DIR) + "/examples/lenet.nn");
+  std::stringstream text;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("  method = ", 0) == 0) line = "  method = " + method;
+    else if (line.rfind("  lr = ", 0) == 0) line = "  lr = " + lr;
+    text << line << "\n";
+  }
+  char tmpl[] = "/tmp/nnc-solver-lenet-XXXXXX";
+  EXPECT_NE(::mkdtemp(tmpl), nullptr);
+  std::string file = std::string(tmpl) + "/lenet.nn";
+  std::ofstream(file) << text.str();
+  TrainResult r = trainFile(file, o);
+  std::system(("rm -rf '" + std::string(tmpl) + "'").c_str());
   return r;
 }
 
@@ -43,6 +64,18 @@ TEST(Train, LeNetOn2000ImagesReaches70Percent) {
   o.trainLimit = 2000;
   TrainResult r = trainLeNet(o);
   EXPECT_GE(r.testAccuracy, 0.70);
+}
+
+TEST(Train, LeNetWithAdamOn2000ImagesReaches70Percent) {
+  if (!haveData()) GTEST_SKIP() << "no Fashion-MNIST at " << kData;
+  TrainOptions o;
+  o.epochs = 3;
+  o.trainLimit = 2000;
+  o.testLimit = 1000;
+  TrainResult r = trainLeNetWith("adam()", "0.001", o);
+  EXPECT_GE(r.testAccuracy, 0.70);
+  ASSERT_EQ(r.epochTrainLoss.size(), 3u);
+  EXPECT_LT(r.epochTrainLoss[2], r.epochTrainLoss[0]);
 }
 
 TEST(Train, LeNetReaches86Point5PercentAfterTwoEpochs) {
@@ -118,7 +151,7 @@ TEST(Train, ResumedRunContinuesBitwiseIdentically) {
     EXPECT_EQ(0, std::memcmp(x.values.data(), y.values.data(), 4 * x.values.size())) << x.name << " differs";
     params += x.kind == "param";
   }
-  EXPECT_EQ(params, 8u); // LeNet's four weights and four biases, then their velocities
+  EXPECT_EQ(params, 8u); // LeNet's four weights and four biases, then their velocities (kind "solver")
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 

@@ -6,7 +6,7 @@
 // NONN-NOT: tensor<
 // NONN-NOT: nn.parameter
 
-// A small network after -nn-autodiff -nn-sgd -nn-specialize-batch=batch=4:
+// A small network after -nn-autodiff -nn-solver -nn-specialize-batch=batch=4:
 // conv2d (bias) -> relu -> max_pool -> flatten -> dense -> scale -> loss and
 // accuracy. Its parameters take 72, 8 and 96 bytes.
 
@@ -18,9 +18,9 @@
 // CHECK-SAME:        {init = "xavier()", kind = "param", name = "conv.weight", offset = 0 : i64, shape = array<i64: 2, 1, 3, 3>},
 // CHECK-SAME:        {init = "constant(value=0)", kind = "param", name = "conv.bias", offset = 128 : i64, shape = array<i64: 2>},
 // CHECK-SAME:        {init = "xavier()", kind = "param", name = "fc.weight", offset = 192 : i64, shape = array<i64: 3, 8>},
-// CHECK-SAME:        {init = "constant(value=0)", kind = "velocity", name = "conv.weight.velocity", offset = 320 : i64, shape = array<i64: 2, 1, 3, 3>},
-// CHECK-SAME:        {init = "constant(value=0)", kind = "velocity", name = "conv.bias.velocity", offset = 448 : i64, shape = array<i64: 2>},
-// CHECK-SAME:        {init = "constant(value=0)", kind = "velocity", name = "fc.weight.velocity", offset = 512 : i64, shape = array<i64: 3, 8>}],
+// CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "conv.weight.velocity", offset = 320 : i64, shape = array<i64: 2, 1, 3, 3>},
+// CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "conv.bias.velocity", offset = 448 : i64, shape = array<i64: 2>},
+// CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "fc.weight.velocity", offset = 512 : i64, shape = array<i64: 3, 8>}],
 // CHECK-SAME:      nn.sites = 6 : i64,
 // CHECK-SAME:      nn.state_bytes = 640 : i64, nn.workspace_bytes = 2112 : i64}
 
@@ -201,7 +201,7 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
     %7 = nn.accuracy %5, %arg1 {top_k = 1 : i64} : tensor<4x3xf32>, tensor<4xi32> -> tensor<f32>
     return %6, %7 : tensor<f32>, tensor<f32>
   }
-  func.func @train_step(%arg0: tensor<4x1x6x6xf32> {nn.input = "x"}, %arg1: tensor<4xi32> {nn.input = "label"}, %arg2: tensor<2x1x3x3xf32> {nn.param = @conv.weight}, %arg3: tensor<2xf32> {nn.param = @conv.bias}, %arg4: tensor<3x8xf32> {nn.param = @fc.weight}, %arg5: tensor<f32> {nn.hyper = "lr"}, %arg6: tensor<2x1x3x3xf32> {nn.velocity_of = @conv.weight}, %arg7: tensor<2xf32> {nn.velocity_of = @conv.bias}, %arg8: tensor<3x8xf32> {nn.velocity_of = @fc.weight}) -> (tensor<f32>, tensor<f32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>) attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, -1, 2, 3, 4, 6, 7, 8>} {
+  func.func @train_step(%arg0: tensor<4x1x6x6xf32> {nn.input = "x"}, %arg1: tensor<4xi32> {nn.input = "label"}, %arg2: tensor<2x1x3x3xf32> {nn.param = @conv.weight}, %arg3: tensor<2xf32> {nn.param = @conv.bias}, %arg4: tensor<3x8xf32> {nn.param = @fc.weight}, %arg5: tensor<f32> {nn.hyper = "lr"}, %arg6: tensor<2x1x3x3xf32> {nn.state = "velocity", nn.state_of = @conv.weight}, %arg7: tensor<2xf32> {nn.state = "velocity", nn.state_of = @conv.bias}, %arg8: tensor<3x8xf32> {nn.state = "velocity", nn.state_of = @fc.weight}) -> (tensor<f32>, tensor<f32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>) attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, -1, 2, 3, 4, 6, 7, 8>} {
     %0 = nn.conv2d %arg0, %arg2, %arg3 {dilation = array<i64: 1, 1>, groups = 1 : i64, pad = array<i64: 0, 0>, stride = array<i64: 1, 1>} : (tensor<4x1x6x6xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<4x2x4x4xf32>
     %1 = nn.relu %0 : tensor<4x2x4x4xf32> -> tensor<4x2x4x4xf32>
     %2 = nn.max_pool %1 {ceil = false, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<4x2x4x4xf32> -> tensor<4x2x2x2xf32>
@@ -230,8 +230,8 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
 // -----
 
 // The state arena follows the nn.parameter declarations, not the argument
-// order; a frozen parameter is "running" state with no velocity; velocities
-// follow @train_step's arguments. 3, 20 and 2 floats take 64, 128 and 64
+// order; a frozen parameter is "running" state with no velocity; the solver's
+// state (kind "solver", "<param>.<state>") follows @train_step's arguments. 3, 20 and 2 floats take 64, 128 and 64
 // bytes. Without inputs, @train_step is (ctx, state, workspace, hyper,
 // metrics).
 
@@ -240,8 +240,8 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
 // CHECK-SAME:        {init = "constant(value=0)", kind = "param", name = "second", offset = 0 : i64, shape = array<i64: 3>},
 // CHECK-SAME:        {init = "xavier()", kind = "param", name = "first", offset = 64 : i64, shape = array<i64: 20>},
 // CHECK-SAME:        {init = "constant(value=1)", kind = "running", name = "stats", offset = 192 : i64, shape = array<i64: 2>},
-// CHECK-SAME:        {init = "constant(value=0)", kind = "velocity", name = "first.velocity", offset = 256 : i64, shape = array<i64: 20>},
-// CHECK-SAME:        {init = "constant(value=0)", kind = "velocity", name = "second.velocity", offset = 384 : i64, shape = array<i64: 3>}],
+// CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "first.velocity", offset = 256 : i64, shape = array<i64: 20>},
+// CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "second.velocity", offset = 384 : i64, shape = array<i64: 3>}],
 // CHECK-SAME:      nn.sites = 0 : i64, nn.state_bytes = 448 : i64, nn.workspace_bytes = 256 : i64}
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME:      %{{.*}}: !llvm.ptr, %[[STATE:[^:]*]]: memref<?xi8>, %[[WS:[^:]*]]: memref<?xi8>, %[[HYPER:[^:]*]]: memref<?xf32>, %[[METRICS:[^:]*]]: memref<?xf32>)
@@ -261,7 +261,7 @@ module {
   nn.parameter @first : tensor<20xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}
   nn.parameter @stats : tensor<2xf32> {decay_mult = 0.0 : f64, frozen, init = "constant(value=1)", lr_mult = 0.0 : f64}
   func.func @train_step(%first: tensor<20xf32> {nn.param = @first}, %stats: tensor<2xf32> {nn.param = @stats}, %second: tensor<3xf32> {nn.param = @second},
-                        %lr: tensor<f32> {nn.hyper = "lr"}, %vf: tensor<20xf32> {nn.velocity_of = @first}, %vs: tensor<3xf32> {nn.velocity_of = @second})
+                        %lr: tensor<f32> {nn.hyper = "lr"}, %vf: tensor<20xf32> {nn.state = "velocity", nn.state_of = @first}, %vs: tensor<3xf32> {nn.state = "velocity", nn.state_of = @second})
       -> (tensor<f32>, tensor<20xf32>, tensor<3xf32>, tensor<20xf32>, tensor<3xf32>) attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, 0, 2, 4, 5>} {
     %loss = arith.constant dense<0.0> : tensor<f32>
     %gf = arith.constant dense<0.5> : tensor<20xf32>

@@ -4,7 +4,7 @@
 // RUN: not nnc-opt %s -split-input-file -nn-specialize-batch=batch=0 2>&1 | FileCheck %s --check-prefix=ZERO
 // RUN: not nnc-opt %s -split-input-file -nn-specialize-batch=batch=-2 2>&1 | FileCheck %s --check-prefix=ZERO
 
-// The result of -nn-autodiff -nn-sgd on a small network: every `?` becomes the
+// The result of -nn-autodiff -nn-solver on a small network: every `?` becomes the
 // batch, in the arguments, the results and every op's types (forward,
 // backward and solver ops alike); static types are left as they are.
 
@@ -32,7 +32,7 @@
 
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME:      %{{.*}}: tensor<4x1x6x6xf32> {nn.input = "x"}, %{{.*}}: tensor<4xi32> {nn.input = "label"}, %{{.*}}: tensor<2x1x3x3xf32> {nn.param = @conv.weight}, %{{.*}}: tensor<2xf32> {nn.param = @conv.bias}, %{{.*}}: tensor<3x8xf32> {nn.param = @fc.weight},
-// CHECK-SAME:      %{{.*}}: tensor<f32> {nn.hyper = "lr"}, %{{.*}}: tensor<2x1x3x3xf32> {nn.velocity_of = @conv.weight}, %{{.*}}: tensor<2xf32> {nn.velocity_of = @conv.bias}, %{{.*}}: tensor<3x8xf32> {nn.velocity_of = @fc.weight})
+// CHECK-SAME:      %{{.*}}: tensor<f32> {nn.hyper = "lr"}, %{{.*}}: tensor<2x1x3x3xf32> {nn.state = "velocity", nn.state_of = @conv.weight}, %{{.*}}: tensor<2xf32> {nn.state = "velocity", nn.state_of = @conv.bias}, %{{.*}}: tensor<3x8xf32> {nn.state = "velocity", nn.state_of = @fc.weight})
 // CHECK-SAME:      -> (tensor<f32>, tensor<f32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>)
 // CHECK-SAME:      attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, -1, 2, 3, 4, 6, 7, 8>}
 // CHECK:         arith.constant dense<1.000000e+00> : tensor<f32>
@@ -63,7 +63,7 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
     %7 = nn.accuracy %5, %arg1 {top_k = 1 : i64} : tensor<?x3xf32>, tensor<?xi32> -> tensor<f32>
     return %6, %7 : tensor<f32>, tensor<f32>
   }
-  func.func @train_step(%arg0: tensor<?x1x6x6xf32> {nn.input = "x"}, %arg1: tensor<?xi32> {nn.input = "label"}, %arg2: tensor<2x1x3x3xf32> {nn.param = @conv.weight}, %arg3: tensor<2xf32> {nn.param = @conv.bias}, %arg4: tensor<3x8xf32> {nn.param = @fc.weight}, %arg5: tensor<f32> {nn.hyper = "lr"}, %arg6: tensor<2x1x3x3xf32> {nn.velocity_of = @conv.weight}, %arg7: tensor<2xf32> {nn.velocity_of = @conv.bias}, %arg8: tensor<3x8xf32> {nn.velocity_of = @fc.weight}) -> (tensor<f32>, tensor<f32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>) attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, -1, 2, 3, 4, 6, 7, 8>} {
+  func.func @train_step(%arg0: tensor<?x1x6x6xf32> {nn.input = "x"}, %arg1: tensor<?xi32> {nn.input = "label"}, %arg2: tensor<2x1x3x3xf32> {nn.param = @conv.weight}, %arg3: tensor<2xf32> {nn.param = @conv.bias}, %arg4: tensor<3x8xf32> {nn.param = @fc.weight}, %arg5: tensor<f32> {nn.hyper = "lr"}, %arg6: tensor<2x1x3x3xf32> {nn.state = "velocity", nn.state_of = @conv.weight}, %arg7: tensor<2xf32> {nn.state = "velocity", nn.state_of = @conv.bias}, %arg8: tensor<3x8xf32> {nn.state = "velocity", nn.state_of = @fc.weight}) -> (tensor<f32>, tensor<f32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>) attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, -1, 2, 3, 4, 6, 7, 8>} {
     %0 = nn.conv2d %arg0, %arg2, %arg3 {dilation = array<i64: 1, 1>, groups = 1 : i64, pad = array<i64: 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x1x6x6xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<?x2x4x4xf32>
     %1 = nn.relu %0 : tensor<?x2x4x4xf32> -> tensor<?x2x4x4xf32>
     %2 = nn.max_pool %1 {ceil = false, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x2x4x4xf32> -> tensor<?x2x2x2xf32>

@@ -58,7 +58,7 @@ std::vector<int64_t> drainEpoch(Batcher &b, int64_t epoch, int64_t batchSize,
 TEST(Batcher, EveryExampleOncePerEpochInADifferentOrder) {
   BatcherOptions opt;
   opt.batchSize = 64;
-  opt.scale = 1.0f / 255;
+  opt.transforms = {Transform::scale(1.0f / 255)};
   opt.seed = 42;
   auto b = makeBatcher(1000, opt);
   std::vector<int64_t> sizes;
@@ -78,7 +78,7 @@ TEST(Batcher, EveryExampleOncePerEpochInADifferentOrder) {
 TEST(Batcher, OrderIsDeterministic) {
   BatcherOptions opt;
   opt.batchSize = 7;
-  opt.scale = 1.0f / 255;
+  opt.transforms = {Transform::scale(1.0f / 255)};
   opt.seed = 5;
   auto a = makeBatcher(300, opt), b = makeBatcher(300, opt);
   EXPECT_EQ(drainEpoch(*a, 3, 7), drainEpoch(*b, 3, 7));
@@ -98,7 +98,7 @@ TEST(Batcher, PinnedOrder) {
 TEST(Batcher, DropLastAndNoShuffle) {
   BatcherOptions opt;
   opt.batchSize = 4;
-  opt.scale = 1.0f / 255;
+  opt.transforms = {Transform::scale(1.0f / 255)};
   opt.shuffle = false;
   opt.dropLast = true;
   auto b = makeBatcher(10, opt);

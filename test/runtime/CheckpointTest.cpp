@@ -35,8 +35,8 @@ Checkpoint sample() {
   add("conv1.weight", "param", {20, 1, 5, 5});
   add("conv1.bias", "param", {20});
   add("bn.mean", "running", {20});
-  add("conv1.weight.velocity", "velocity", {20, 1, 5, 5});
-  add("conv1.bias.velocity", "velocity", {20});
+  add("conv1.weight.velocity", "solver", {20, 1, 5, 5});
+  add("conv1.bias.velocity", "solver", {20});
   // Values whose bits must survive unchanged.
   c.tensors[1].values[0] = -0.0f;
   c.tensors[1].values[1] = std::numeric_limits<float>::denorm_min();
@@ -216,11 +216,32 @@ TEST_F(CheckpointTest, MismatchingManifestsNameTheDifference) {
   EXPECT_FALSE(matchCheckpoint("x.ckpt", c, "lenet", kind, false, error));
   EXPECT_EQ(error, "'bn.mean' is a parameter here but a running statistic in checkpoint 'x.ckpt'");
 
-  // Evaluation needs no velocities; training does.
+  // Evaluation needs no solver state; training does.
   std::vector<CheckpointTensor> params(m.begin(), m.begin() + 3);
   EXPECT_TRUE(matchCheckpoint("x.ckpt", c, "lenet", params, true, error)) << error;
   EXPECT_FALSE(matchCheckpoint("x.ckpt", c, "lenet", params, false, error));
-  EXPECT_NE(error.find("has velocity 'conv1.weight.velocity'"), std::string::npos) << error;
+  EXPECT_NE(error.find("has solver state 'conv1.weight.velocity'"), std::string::npos) << error;
+
+  // Adam's state (m, s) where the checkpoint has SGD's velocity.
+  std::vector<CheckpointTensor> adam(m.begin(), m.begin() + 3);
+  adam.push_back({"conv1.weight.m", "solver", {20, 1, 5, 5}, {}});
+  EXPECT_FALSE(matchCheckpoint("x.ckpt", c, "lenet", adam, false, error));
+  EXPECT_EQ(error, "solver state 'conv1.weight.m' of network 'lenet' is missing from checkpoint 'x.ckpt'");
+}
+
+TEST_F(CheckpointTest, LegacyVelocityKindReadsAsSolverState) {
+  // Files written before the solvers were generalized name SGD's state kind "velocity".
+  Checkpoint c = sample();
+  for (CheckpointTensor &t : c.tensors)
+    if (t.kind == "solver") t.kind = "velocity";
+  spit(path("old.ckpt"), encodeCheckpoint(c));
+  Checkpoint r;
+  std::string error;
+  ASSERT_TRUE(readCheckpoint(path("old.ckpt"), r, error)) << error;
+  EXPECT_EQ(r.tensors[3].kind, "solver");
+  EXPECT_EQ(r.tensors[4].kind, "solver");
+  EXPECT_EQ(r.tensors[0].kind, "param");
+  EXPECT_TRUE(matchCheckpoint("old.ckpt", r, "lenet", manifestOf(sample()), false, error)) << error;
 }
 
 TEST_F(CheckpointTest, DirectoryThatDoesNotExist) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 using nnc::InitSpec;
@@ -92,6 +93,59 @@ TEST(Init, DeterministicAndIndependentOfLength) {
   EXPECT_TRUE(std::equal(b.begin(), b.end(), a.begin())) << "element i depends only on i";
   EXPECT_NE(a, draw(InitSpec::gaussian(0, 1), 1, 7, 4, 1000)) << "streams differ";
   EXPECT_NE(a, draw(InitSpec::gaussian(0, 1), 1, 8, 3, 1000)) << "seeds differ";
+}
+
+TEST(Init, XavierAndMsraOtherFans) {
+  // A conv2d weight [O, C/groups, kh, kw] has fan_in (C/groups)·kh·kw: 3·5·5.
+  int64_t conv = 75;
+  double a = std::sqrt(3.0 / conv);
+  auto x = draw(InitSpec::xavier(), conv);
+  expectStats(x, 0, a / std::sqrt(3.0));
+  Stats s = statsOf(x);
+  EXPECT_GE(s.min, -a);
+  EXPECT_LE(s.max, a);
+  EXPECT_LT(s.min, -0.99 * a);
+  EXPECT_GT(s.max, 0.99 * a);
+  expectStats(draw(InitSpec::msra(), 1), 0, std::sqrt(2.0));
+  expectStats(draw(InitSpec::msra(), 800), 0, std::sqrt(2.0 / 800));
+  // A fan_in below 1 counts as 1.
+  EXPECT_EQ(draw(InitSpec::xavier(), 0, 7, 3, 1000), draw(InitSpec::xavier(), 1, 7, 3, 1000));
+}
+
+TEST(Init, FanInConventionIgnoresFanOut) {
+  // SPEC 11.1: xavier and msra scale with fan_in alone (Caffe's FAN_IN); the same
+  // draws scaled by sqrt(fan_in ratio).
+  for (InitSpec spec : {InitSpec::xavier(), InitSpec::msra()}) {
+    std::vector<float> a(1000), b(1000), c(1000);
+    initTensor(a.data(), 1000, spec, 50, 1, 7, 3);
+    initTensor(b.data(), 1000, spec, 50, 4096, 7, 3);
+    initTensor(c.data(), 1000, spec, 200, 1, 7, 3);
+    EXPECT_EQ(a, b);
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(c[i], 0.5 * a[i], 1e-6 * std::fabs(a[i]) + 1e-12);
+  }
+}
+
+TEST(Init, EveryInitializerIsDeterministic) {
+  struct Case {
+    const char *name;
+    InitSpec spec;
+  };
+  for (const Case &c : {Case{"constant", InitSpec::constant(0.5)}, Case{"uniform", InitSpec::uniform(-1, 1)},
+                        Case{"gaussian", InitSpec::gaussian(0, 1)}, Case{"xavier", InitSpec::xavier()},
+                        Case{"msra", InitSpec::msra()}}) {
+    auto a = draw(c.spec, 20, 11, 5, 4096), b = draw(c.spec, 20, 11, 5, 4096);
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << c.name << ": same seed, same bits";
+    if (c.spec.kind == InitSpec::Kind::Constant) continue;
+    auto otherSeed = draw(c.spec, 20, 12, 5, 4096), otherStream = draw(c.spec, 20, 11, 6, 4096);
+    EXPECT_NE(a, otherSeed) << c.name << ": seeds differ";
+    EXPECT_NE(a, otherStream) << c.name << ": streams (parameter names) differ";
+    // Not just a few elements: different seeds give unrelated draws.
+    size_t same = 0;
+    for (size_t i = 0; i < a.size(); ++i) same += a[i] == otherSeed[i];
+    EXPECT_LT(same, a.size() / 100) << c.name;
+    // Seeds that differ only in the high 32 bits differ too.
+    EXPECT_NE(a, draw(c.spec, 20, 11 + (uint64_t(1) << 32), 5, 4096)) << c.name;
+  }
 }
 
 TEST(Init, PinnedValues) {

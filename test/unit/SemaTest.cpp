@@ -504,4 +504,33 @@ TEST(Sema, SolverAndDataChecks) {
   EXPECT_EQ(dropped.errors(), 2u);
 }
 
+/// W0003 follows the gradient back from the minimized output, whichever it is.
+TEST(Sema, ParametersWithoutGradientAreWarnings) {
+  const char *net = R"(network n {
+  input x: f32[N, 4]
+  input label: i32[N]
+  h = relu(dense(x, out=8))
+  main = dense(h, out=3)
+  aux = dense(x, out=3)
+  output loss = softmax_cross_entropy(main, label)
+  output aux_loss = softmax_cross_entropy(aux, label)
+}
+)";
+  auto all = checkText(std::string(kHead) + net + "solver {\n  method = sgd()\n  lr = 0.1\n}\n");
+  EXPECT_EQ(all.errors(), 0u) << all.firstMessage();
+  EXPECT_EQ(all.warnings(), 2u); // aux.weight, aux.bias
+  std::vector<std::string> named;
+  for (const Diagnostic &d : all.fe->diags().diagnostics())
+    if (std::string(diagCode(d.kind)) == "W0003") named.push_back(d.message);
+  EXPECT_EQ(named, (std::vector<std::string>{"parameter 'aux.weight' receives no gradient from the loss",
+                                             "parameter 'aux.bias' receives no gradient from the loss"}));
+  auto other = checkText(std::string(kHead) + net + "solver {\n  method = sgd()\n  lr = 0.1\n  minimize = aux_loss\n}\n");
+  EXPECT_EQ(other.errors(), 0u) << other.firstMessage();
+  EXPECT_EQ(other.warnings(), 4u); // h.* and main.*
+  EXPECT_TRUE(other.has("W0003"));
+  // Without a solver nothing is minimized, and nothing is reported.
+  auto none = checkText(std::string(kHead) + net);
+  EXPECT_EQ(none.errors() + none.warnings(), 0u) << none.firstMessage();
+}
+
 } // namespace

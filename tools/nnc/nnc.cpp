@@ -4,6 +4,7 @@
 // Exit codes: 0 success, 1 errors in the input, 2 bad usage.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/CompileCache.h"
 #include "codegen/Compiler.h"
 #include "codegen/Trainer.h"
 #include "frontend/Formatter.h"
@@ -90,6 +91,10 @@ cl::opt<std::string> kResume("resume",
                             cl::value_desc("path"), cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<std::string> kWeights("weights", cl::desc("Evaluate with the parameters of this checkpoint"),
                              cl::value_desc("path"), cl::sub(kRun), cl::cat(kCategory));
+cl::opt<bool> kNoCache("no-cache",
+                       cl::desc("Compile afresh and keep nothing (compiled models are otherwise kept in "
+                                "$NNC_CACHE_DIR, $XDG_CACHE_HOME/nnc or ~/.cache/nnc)"),
+                       cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
 cl::list<std::string> kFmtFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                 cl::sub(kFmt), cl::sub(kUpgrade), cl::cat(kCategory));
 
@@ -143,6 +148,21 @@ std::string stdlibDir(const char *argv0) {
 void printDiags(const nnc::DiagnosticEngine &diags) {
   if (kDiagFormat == DiagFormat::Json) nnc::printDiagnosticsJson(std::cout, diags);
   else nnc::printDiagnostics(std::cerr, diags, useColor());
+}
+
+/// For compile, train and run: the check's warnings go out before the work
+/// starts (text only: JSON is one array per file, printed at the end);
+/// finishDiags then prints what came later.
+size_t printCheckDiags(const nnc::DiagnosticEngine &diags) {
+  if (kDiagFormat == DiagFormat::Json) return 0;
+  nnc::printDiagnostics(std::cerr, diags, useColor());
+  std::cerr.flush();
+  return diags.diagnostics().size();
+}
+
+void finishDiags(const nnc::DiagnosticEngine &diags, size_t printed) {
+  if (kDiagFormat == DiagFormat::Json) nnc::printDiagnosticsJson(std::cout, diags);
+  else nnc::printDiagnostics(std::cerr, diags, useColor(), printed);
 }
 
 int runCheck(const char *argv0) {
@@ -245,6 +265,7 @@ int runCompile(const char *argv0) {
     errs() << "nnc compile: unknown --stage '" << kStage << "'; expected nn, autodiff, solver, lowered or llvm\n";
     return 2;
   }
+  size_t printed = printCheckDiags(fe->diags());
   if (program.networks.size() != 1) {
     errs() << "nnc compile: '" << kFile << "' has " << program.networks.size()
            << " networks; compile needs exactly one\n";
@@ -285,7 +306,7 @@ int runCompile(const char *argv0) {
       }
     }
   }
-  printDiags(fe->diags());
+  finishDiags(fe->diags(), printed);
   return status ? status : (fe->diags().errorCount() ? 1 : 0);
 }
 
@@ -302,6 +323,7 @@ int runTrain(const char *argv0) {
   o.testLimit = kTestLimit;
   o.savePath = kSave;
   o.resumePath = kResume;
+  o.cacheDir = kNoCache ? "" : nnc::defaultCacheDir();
   if (kEpochs < 0 || kThreads < 0 || kTrainLimit < 0 || kTestLimit < 0) {
     errs() << "nnc train: --epochs, --threads, --train-examples and --test-examples must not be negative\n";
     return 2;
@@ -312,8 +334,9 @@ int runTrain(const char *argv0) {
       return 2;
     }
   nnc::TrainResult result;
+  size_t printed = printCheckDiags(fe->diags());
   bool ok = nnc::train(kFile, program, fe->diags(), o, std::cout, result);
-  printDiags(fe->diags());
+  finishDiags(fe->diags(), printed);
   return ok ? 0 : 1;
 }
 
@@ -334,8 +357,10 @@ int runRun(const char *argv0) {
   o.threads = kThreads;
   o.dataDir = kData;
   o.weightsPath = kWeights;
+  o.cacheDir = kNoCache ? "" : nnc::defaultCacheDir();
+  size_t printed = printCheckDiags(fe->diags());
   bool ok = nnc::runOnce(kFile, program, fe->diags(), o, kExamples, kInterp, std::cout);
-  printDiags(fe->diags());
+  finishDiags(fe->diags(), printed);
   return ok ? 0 : 1;
 }
 

@@ -1,9 +1,10 @@
-// RUN: nnc-opt %s -split-input-file -nn-sgd -verify-diagnostics | FileCheck %s
+// RUN: nnc-opt %s -split-input-file -nn-solver -verify-diagnostics | FileCheck %s
 
-// One sgd_update per gradient, in nn.grad_of order: lr_mult and decay_mult
+// SGD (nn-solver with method = "sgd"): one sgd_update per gradient, in nn.grad_of order: lr_mult and decay_mult
 // come from the parameter, momentum, weight_decay and nesterov from the
 // module's nn.solver. The learning rate (nn.hyper = "lr") and then one
-// velocity per parameter (nn.velocity_of) become new trailing arguments. The
+// velocity per parameter (nn.state_of, nn.state = "velocity") become new
+// trailing arguments; SGD needs no step count. The
 // results are the outputs, then the new parameters, then the new velocities;
 // nn.updates names the argument each result replaces (-1 for an output) and
 // nn.grad_of is gone. A frozen parameter (no gradient) gets no update.
@@ -19,8 +20,8 @@
 // CHECK-SAME:      %[[MEAN:[^:]*]]: tensor<3xf32> {nn.param = @mean},
 // CHECK-SAME:      %[[B:[^:]*]]: tensor<3xf32> {nn.param = @fc.bias},
 // CHECK-SAME:      %[[LR:[^:]*]]: tensor<f32> {nn.hyper = "lr"},
-// CHECK-SAME:      %[[VW:[^:]*]]: tensor<3x4xf32> {nn.velocity_of = @fc.weight},
-// CHECK-SAME:      %[[VB:[^:]*]]: tensor<3xf32> {nn.velocity_of = @fc.bias})
+// CHECK-SAME:      %[[VW:[^:]*]]: tensor<3x4xf32> {nn.state = "velocity", nn.state_of = @fc.weight},
+// CHECK-SAME:      %[[VB:[^:]*]]: tensor<3xf32> {nn.state = "velocity", nn.state_of = @fc.bias})
 // CHECK-SAME:      -> (tensor<f32>, tensor<f32>, tensor<3x4xf32>, tensor<3xf32>, tensor<3x4xf32>, tensor<3xf32>)
 // CHECK-SAME:      attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, -1, 2, 4, 6, 7>} {
 // CHECK:         %[[DW:.*]], %[[DB:.*]] = nn.dense_backward_weights
@@ -69,8 +70,8 @@ module attributes {nn.solver = {batch = 64 : i64, method = "sgd", momentum = 9.0
 // CHECK-SAME:      %[[A:[^:]*]]: tensor<2xf32> {nn.param = @a},
 // CHECK-SAME:      %[[B:[^:]*]]: tensor<5xf32> {nn.param = @b},
 // CHECK-SAME:      %[[LR:[^:]*]]: tensor<f32> {nn.hyper = "lr"},
-// CHECK-SAME:      %[[VB:[^:]*]]: tensor<5xf32> {nn.velocity_of = @b},
-// CHECK-SAME:      %[[VA:[^:]*]]: tensor<2xf32> {nn.velocity_of = @a})
+// CHECK-SAME:      %[[VB:[^:]*]]: tensor<5xf32> {nn.state = "velocity", nn.state_of = @b},
+// CHECK-SAME:      %[[VA:[^:]*]]: tensor<2xf32> {nn.state = "velocity", nn.state_of = @a})
 // CHECK-SAME:      -> (tensor<f32>, tensor<5xf32>, tensor<2xf32>, tensor<5xf32>, tensor<2xf32>)
 // CHECK-SAME:      nn.updates = array<i64: -1, 1, 0, 3, 4>
 // CHECK-NEXT:    %[[LOSS:.*]] = arith.constant
@@ -96,7 +97,7 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
 // Without nn.solver: plain SGD (no momentum, no weight decay, no Nesterov).
 
 // CHECK-LABEL: func.func @train_step(
-// CHECK-SAME:      %[[W:[^:]*]]: tensor<3xf32> {nn.param = @w}, %[[LR:[^:]*]]: tensor<f32> {nn.hyper = "lr"}, %[[V:[^:]*]]: tensor<3xf32> {nn.velocity_of = @w})
+// CHECK-SAME:      %[[W:[^:]*]]: tensor<3xf32> {nn.param = @w}, %[[LR:[^:]*]]: tensor<f32> {nn.hyper = "lr"}, %[[V:[^:]*]]: tensor<3xf32> {nn.state = "velocity", nn.state_of = @w})
 // CHECK:         nn.sgd_update %[[W]], %{{.*}}, %[[V]], %[[LR]] {decay_mult = 1.000000e+00 : f64, lr_mult = 1.000000e+00 : f64, momentum = 0.000000e+00 : f64, nesterov = false, weight_decay = 0.000000e+00 : f64}
 module {
   nn.parameter @w : tensor<3xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}
@@ -109,10 +110,11 @@ module {
 
 // -----
 
-// A solver method nn-sgd does not implement is an error.
+// A solver method nn-solver does not know is an error (the front end only
+// emits SPEC 12's).
 
-// expected-error @+1 {{solver method 'adam' is not supported yet; use sgd}}
-module attributes {nn.solver = {method = "adam", momentum = 9.000000e-01 : f64}} {
+// expected-error @+1 {{unknown solver method 'lbfgs'; expected sgd, adam, adamw, rmsprop or adagrad}}
+module attributes {nn.solver = {method = "lbfgs", momentum = 9.000000e-01 : f64}} {
   nn.parameter @w : tensor<3xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}
   func.func @train_step(%w: tensor<3xf32> {nn.param = @w}) -> (tensor<f32>, tensor<3xf32>) attributes {nn.grad_of = [@w], nn.loss = 0 : i64} {
     %g = nn.relu %w : tensor<3xf32> -> tensor<3xf32>
@@ -123,9 +125,9 @@ module attributes {nn.solver = {method = "adam", momentum = 9.000000e-01 : f64}}
 
 // -----
 
-// nn-sgd runs after nn-autodiff: it needs @train_step with nn.grad_of.
+// nn-solver runs after nn-autodiff: it needs @train_step with nn.grad_of.
 
-// expected-error @+1 {{nn-sgd needs @train_step from nn-autodiff}}
+// expected-error @+1 {{nn-solver needs @train_step from nn-autodiff}}
 module attributes {nn.solver = {method = "sgd"}} {
   nn.parameter @w : tensor<3xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}
   func.func @forward(%w: tensor<3xf32> {nn.param = @w}) -> tensor<f32> attributes {nn.loss = 0 : i64} {
@@ -136,7 +138,7 @@ module attributes {nn.solver = {method = "sgd"}} {
 
 // -----
 
-// expected-error @+1 {{nn-sgd needs @train_step from nn-autodiff}}
+// expected-error @+1 {{nn-solver needs @train_step from nn-autodiff}}
 module attributes {nn.solver = {method = "sgd"}} {
   nn.parameter @w : tensor<3xf32> {decay_mult = 1.0 : f64, init = "xavier()", lr_mult = 1.0 : f64}
   func.func @train_step(%w: tensor<3xf32> {nn.param = @w}) -> tensor<3xf32> {

@@ -1,8 +1,8 @@
-// RUN: nnc-opt %s -nn-sgd -verify-diagnostics
+// RUN: nnc-opt %s -nn-solver -verify-diagnostics
 
-// Regression test (fixed): nn-sgd looks up the nn.parameter of each nn.grad_of entry and uses it
+// Regression test (fixed): the solver pass (then nn-sgd) looked up the nn.parameter of each nn.grad_of entry and used it
 // unchecked: when the symbol names no nn.parameter, Sgd::runOnOperation
-// dereferences a null op (segmentation fault). It should be an error at
+// dereferenced a null op (segmentation fault). It should be an error at
 // @train_step naming the symbol (or a verifier error on the nn.param
 // attribute, see test/ir/verifier-param-attr.mlir).
 
