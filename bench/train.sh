@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training throughput and peak memory: nnc against PyTorch 1.13 (CPU) on the same
-# models, data, batch (64) and solver, one epoch of Fashion-MNIST each, median of
-# RUNS runs. PyTorch gets its best configuration here: OpenBLAS with OpenMP
+# models, data, batch and solver: LeNet and the MLP for one epoch of Fashion-MNIST
+# (batch 64), AlexNet for 11 steps of synthetic 227x227 batches of 16 (the first
+# step is not timed by PyTorch; nnc times all of them); median of RUNS runs. PyTorch gets its best configuration here: OpenBLAS with OpenMP
 # (Debian's python3-torch alone uses the reference BLAS) and two threads.
 #   bench/train.sh [RUNS]        (default 3; build nnc first: tools/setup.sh)
 set -euo pipefail
@@ -29,11 +30,19 @@ measure() {
   echo "$ips $((rss / 1024))"
 }
 
+# AlexNet at batch 16 on 176 synthetic examples (11 steps), no test split.
+alex=$(mktemp --suffix=.nn)
+trap 'rm -f "$alex"' EXIT
+sed -e 's/batch = 256/batch = 16/' -e 's/^  train = synthetic.*/  train = synthetic(count=176, classes=1000)/' \
+    -e '/^  test = synthetic/d' examples/alexnet.nn > "$alex"
+args_lenet="examples/lenet.nn"; args_mlp="examples/mlp.nn"; args_alexnet="$alex"
+
 printf '%-8s %14s %14s %8s %12s %12s\n' model "nnc img/s" "torch img/s" ratio "nnc RSS MB" "torch RSS MB"
-for model in lenet mlp; do
+for model in lenet mlp alexnet; do
+  src_var="args_$model"
   nnc_ips=(); nnc_rss=(); pt_ips=(); pt_rss=()
   for _ in $(seq "$runs"); do
-    read -r a b < <(measure "$nnc" train "examples/$model.nn" --epochs 1 --threads 2)
+    read -r a b < <(measure "$nnc" train "${!src_var}" --epochs 1 --threads 2)
     nnc_ips+=("$a"); nnc_rss+=("$b")
     read -r a b < <(LD_LIBRARY_PATH=$blas measure /usr/bin/python3 bench/torch_train.py "$model")
     pt_ips+=("$a"); pt_rss+=("$b")
