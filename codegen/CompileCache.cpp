@@ -49,6 +49,8 @@ std::string cacheKey(mlir::ModuleOp module, const PipelineOptions &options) {
   llvm::raw_string_ostream os(text);
   os << kFormat << "\n" << compilerId() << "\n" << hostCpuId() << "\n";
   os << "batch " << options.batch << " training " << options.training << "\n";
+  os << "profile " << options.profile << "\n";
+  os << "granularity " << options.granularity << "\n";
   module.print(os);
   return sha256(text);
 }

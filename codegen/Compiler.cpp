@@ -24,7 +24,10 @@ mlir::LogicalResult runPipeline(mlir::ModuleOp module, const PipelineOptions &o)
   if (o.stage >= Stage::Lowered) {
     pm.addPass(mlir::createCanonicalizerPass());
     pm.addPass(createNNSpecializeBatch(NNSpecializeBatchOptions{o.batch}));
-    pm.addPass(createNNLowerToCpu());
+    NNLowerToCpuOptions lowering;
+    lowering.profile = o.profile;
+    lowering.granularity = o.granularity;
+    pm.addPass(createNNLowerToCpu(lowering));
   }
   if (o.stage >= Stage::LLVM) buildCpuToLlvmPipeline(pm);
   return pm.run(module);

@@ -18,6 +18,10 @@ struct PipelineOptions {
   Stage stage = Stage::LLVM;
   int64_t batch = 64; // the static batch from Lowered on
   bool training = true; // false: only @forward is kept and lowered (eval)
+  // conv2d, max_pool and dense without @coarse/@fine (SPEC 14): "auto" or
+  // "coarse" (oneDNN calls) or "fine" (generated loops); nn-lower-cpu's `granularity`
+  std::string granularity = "auto";
+  bool profile = false; // time each op (nn-lower-cpu's `profile`, nnc bench)
 };
 
 /// Runs the pipeline on an emitted module. Errors are reported through the

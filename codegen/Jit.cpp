@@ -37,7 +37,8 @@ MemRefDescriptor::MemRefDescriptor(void *data, const std::vector<int64_t> &shape
   words_.insert(words_.end(), strides.begin(), strides.end());
 }
 
-static const char *const kManifestAttrs[] = {"nn.manifest", "nn.state_bytes", "nn.workspace_bytes"};
+static const char *const kManifestAttrs[] = {"nn.manifest", "nn.state_bytes", "nn.workspace_bytes",
+                                             "nn.profile_sites"};
 
 mlir::DictionaryAttr manifestOf(mlir::ModuleOp module) {
   llvm::SmallVector<mlir::NamedAttribute> attrs;
@@ -70,6 +71,20 @@ static bool readManifest(mlir::DictionaryAttr attrs, JitModel &model) {
     e.shape.assign(shape.asArrayRef().begin(), shape.asArrayRef().end());
     model.manifest.push_back(e);
   }
+  model.profileSites.clear();
+  if (auto sites = attrs.getAs<mlir::ArrayAttr>("nn.profile_sites"))
+    for (mlir::Attribute a : sites) {
+      auto d = mlir::dyn_cast<mlir::DictionaryAttr>(a);
+      ProfileSite s;
+      using Field = std::pair<const char *, std::string *>;
+      for (auto [key, field] :
+           {Field{"fn", &s.fn}, Field{"layer", &s.layer}, Field{"phase", &s.phase}, Field{"op", &s.op}}) {
+        auto v = d ? d.getAs<mlir::StringAttr>(key) : nullptr;
+        if (!v) return false;
+        *field = v.str();
+      }
+      model.profileSites.push_back(s);
+    }
   return true;
 }
 
@@ -109,8 +124,13 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner &interner) {
   add("nnc_cpu_dense_fwd", &nnc_cpu_dense_fwd);
   add("nnc_cpu_dense_bwd_data", &nnc_cpu_dense_bwd_data);
   add("nnc_cpu_dense_bwd_weights", &nnc_cpu_dense_bwd_weights);
+  add("nnc_cpu_lrn_init", &nnc_cpu_lrn_init);
+  add("nnc_cpu_lrn_fwd", &nnc_cpu_lrn_fwd);
+  add("nnc_cpu_lrn_bwd", &nnc_cpu_lrn_bwd);
   add("nnc_dropout_mask", &nnc_dropout_mask);
   add("nnc_parallel_for", &nnc_parallel_for);
+  add("nnc_prof_begin", &nnc_prof_begin);
+  add("nnc_prof_end", &nnc_prof_end);
   return map;
 }
 

@@ -23,6 +23,12 @@ struct ManifestEntry {
   int64_t numel() const;
 };
 
+/// One profiled op of a model compiled with the pipeline option `profile`
+/// (nn.profile_sites; its index is the id nnc_prof_begin/end receive).
+struct ProfileSite {
+  std::string fn, layer, phase, op; // phase: forward, backward, update
+};
+
 /// A JIT-compiled model: @init, @train_step, @eval_step with the runtime's
 /// functions bound. The code is one host object file, so that the compile
 /// cache can keep it.
@@ -42,6 +48,7 @@ public:
 
   int64_t stateBytes = 0, workspaceBytes = 0;
   std::vector<ManifestEntry> manifest;
+  std::vector<ProfileSite> profileSites; // empty unless compiled with `profile`
 
 private:
   JitModel();

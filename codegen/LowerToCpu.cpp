@@ -5,11 +5,13 @@
 // (parameters, solver state), an argument (inputs), an alias (reshape, in-place
 // solver updates and clipping) or a slot of the workspace arena chosen by liveness, then
 // (2) emits each op on those buffers: a runtime call for library ops, linalg
-// or scf loops for the rest. The nn functions are replaced by the lowered
-// ones; nothing nn remains.
+// or scf loops for the rest (conv2d, max_pool and dense have both: oneDNN
+// calls, or GeneratedKernels.cpp's loops where the granularity is fine).
+// The nn functions are replaced by the lowered ones; nothing nn remains.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/Passes.h"
+#include "codegen/GeneratedKernels.h"
 
 #include "ir/NNOps.h"
 
@@ -273,12 +275,60 @@ public:
         b_.create<func::ReturnOp>(ret.getLoc());
         break;
       }
+      int64_t profileId = profileSite(op, name);
+      if (profileId >= 0) call(b_, "nnc_prof_begin", ctxArg_, profileId, {});
       if (failed(lower(op))) return -1;
+      if (profileId >= 0) call(b_, "nnc_prof_end", ctxArg_, profileId, {});
     }
     return workspaceBytes_;
   }
 
+  /// Profiling: brackets each op with nnc_prof_begin/end, numbering the ops
+  /// in `sites` (the module's nn.profile_sites).
+  /// conv2d, max_pool and dense without an nn.granularity attribute become
+  /// generated loops (`fine`) instead of library calls.
+  FunctionLowering &fineByDefault(bool fine) {
+    fineByDefault_ = fine;
+    return *this;
+  }
+
+  FunctionLowering &profiled(SmallVectorImpl<Attribute> *sites) {
+    profileSites_ = sites;
+    return *this;
+  }
+
 private:
+  /// With profiling, a new profile id for `op` and its entry in
+  /// nn.profile_sites: {fn, layer, phase, op}. The layer is the op's nn.name,
+  /// for a backward op the nn.vjp_of autodiff left on it, for a solver update
+  /// its parameter ("" when unknown); the phase is forward, backward (ops of
+  /// a VJP, and unnamed ops after the first of them) or update (the solver's
+  /// updates and clipping). -1 without profiling and for ops that emit no
+  /// code (or next to none).
+  int64_t profileSite(Operation *op, StringRef fn) {
+    if (!profileSites_ || isa<nn::FlattenOp, nn::ReshapeOp>(op)) return -1;
+    if (isa<nn::DropoutOp>(op) && !training_) return -1;
+    // A splat fill of no layer (the loss's seed gradient, hoisted to the top): not worth a row.
+    if (isa<arith::ConstantOp>(op) && !op->hasAttr("nn.name") && !op->hasAttr("nn.vjp_of")) return -1;
+    StringRef phase = backwardSeen_ ? "backward" : "forward", layer;
+    if (isa<nn::SgdUpdateOp, nn::AdamUpdateOp, nn::RmspropUpdateOp, nn::AdagradUpdateOp, nn::ClipByGlobalNormOp>(op)) {
+      phase = "update";
+      if (auto arg = dyn_cast<BlockArgument>(op->getOperand(0)); arg && !isa<nn::ClipByGlobalNormOp>(op))
+        if (auto p = f_.getArgAttrOfType<FlatSymbolRefAttr>(arg.getArgNumber(), "nn.param")) layer = p.getValue();
+    } else if (auto v = op->getAttrOfType<StringAttr>("nn.vjp_of")) {
+      phase = "backward";
+      layer = v.getValue();
+      backwardSeen_ = true;
+    } else if (auto n = op->getAttrOfType<StringAttr>("nn.name")) {
+      layer = n.getValue();
+    }
+    profileSites_->push_back(b_.getDictionaryAttr({
+        b_.getNamedAttr("fn", b_.getStringAttr(fn)), b_.getNamedAttr("layer", b_.getStringAttr(layer)),
+        b_.getNamedAttr("phase", b_.getStringAttr(phase)),
+        b_.getNamedAttr("op", b_.getStringAttr(op->getName().getStringRef()))}));
+    return (int64_t)profileSites_->size() - 1;
+  }
+
   // ---- memory planning ----
   /// The value whose buffer `v` uses (itself unless it is an alias).
   Value root(Value v) {
@@ -427,13 +477,25 @@ private:
   }
 
   /// The library site of the forward op a backward op belongs to: the first
-  /// `Fwd` that `matches`. Several forward ops may read one input (two dense
+  /// `Fwd` lowered to a library call that `matches` (-1: none, the forward
+  /// ops are generated loops). Several forward ops may read one input (two dense
   /// layers on x): the predicates compare enough that any match builds the
   /// same primitive.
   template <typename Fwd> int64_t siteOfForward(function_ref<bool(Fwd)> matches) {
     for (Operation *op : ops_)
-      if (auto fwd = dyn_cast<Fwd>(op); fwd && matches(fwd)) return sites_.at(op);
+      if (auto fwd = dyn_cast<Fwd>(op); fwd && sites_.count(op) && matches(fwd)) return sites_.at(op);
     return -1;
+  }
+
+  /// Whether conv2d, max_pool, dense or lrn (or a backward op of theirs) `op`
+  /// wants the library (SPEC 14): its nn.granularity (from @coarse/@fine,
+  /// which autodiff copies to the VJP's ops), else the pipeline's default
+  /// (auto: the library, which these ops have). A backward op is a library
+  /// call only when a library forward op serves it (its primitive, max_pool's
+  /// workspace); else it is generated.
+  bool wantsLibrary(Operation *op) {
+    if (auto g = op->getAttrOfType<StringAttr>("nn.granularity")) return g.getValue() != "fine";
+    return !fineByDefault_;
   }
 
   /// A linalg.generic; by default every operand has the output's shape and every loop is parallel.
@@ -450,12 +512,25 @@ private:
                                  });
   }
 
+  template <typename Op> static cpu::ConvAttrs convAttrs(Op c) {
+    return {c.getStride()[0], c.getStride()[1], c.getPad()[0], c.getPad()[1],
+            c.getDilation()[0], c.getDilation()[1], (int64_t)c.getGroups()};
+  }
+  template <typename Op> static cpu::PoolAttrs poolAttrs(Op p) {
+    return {p.getKernel()[0], p.getKernel()[1], p.getStride()[0], p.getStride()[1], p.getPad()[0], p.getPad()[1]};
+  }
+
   // ---- ops ----
   LogicalResult lower(Operation *op) {
     Location loc = op->getLoc();
     auto dims = [](Value v) { return cast<RankedTensorType>(v.getType()).getShape(); };
 
     if (auto c = dyn_cast<nn::Conv2dOp>(op)) {
+      if (!wantsLibrary(op)) {
+        cpu::buildConv2d(b_, loc, buffer(c.getInput()), buffer(c.getWeight()),
+                         c.getBias() ? buffer(c.getBias()) : Value(), buffer(c.getResult()), convAttrs(c));
+        return success();
+      }
       auto x = dims(c.getInput()), w = dims(c.getWeight());
       int64_t site = newSite("nnc_cpu_conv2d_init",
                              {x[0], x[1], x[2], x[3], w[0], w[2], w[3], c.getStride()[0], c.getStride()[1],
@@ -473,7 +548,11 @@ private:
         return f.getWeight() == c.getWeight() && f.getInput().getType() == c.getResult().getType() &&
                f.getResult().getType() == c.getGrad().getType();
       });
-      if (site < 0) return op->emitError("no forward convolution for this backward op");
+      if (site < 0 || !wantsLibrary(op)) {
+        cpu::buildConv2dBackwardData(b_, loc, buffer(c.getGrad()), buffer(c.getWeight()), buffer(c.getResult()),
+                                     convAttrs(c));
+        return success();
+      }
       call(b_, "nnc_cpu_conv2d_bwd_data", ctxArg_, site,
            {ptr(buffer(c.getGrad())), ptr(buffer(c.getWeight())), ptr(buffer(c.getResult()))});
       return success();
@@ -484,13 +563,21 @@ private:
                f.getStride() == c.getStride() && f.getPad() == c.getPad() && f.getDilation() == c.getDilation() &&
                f.getGroups() == c.getGroups() && !f.getBias() == !c.getBiasGrad();
       });
-      if (site < 0) return op->emitError("no forward convolution for this backward op");
+      if (site < 0 || !wantsLibrary(op)) {
+        cpu::buildConv2dBackwardFilter(b_, loc, buffer(c.getInput()), buffer(c.getGrad()), buffer(c.getWeightGrad()),
+                                       c.getBiasGrad() ? buffer(c.getBiasGrad()) : Value(), convAttrs(c));
+        return success();
+      }
       call(b_, "nnc_cpu_conv2d_bwd_filter", ctxArg_, site,
            {ptr(buffer(c.getInput())), ptr(buffer(c.getGrad())), ptr(buffer(c.getWeightGrad())),
             ptr(c.getBiasGrad() ? buffer(c.getBiasGrad()) : Value())});
       return success();
     }
     if (auto p = dyn_cast<nn::MaxPoolOp>(op)) {
+      if (!wantsLibrary(op)) {
+        cpu::buildMaxPool(b_, loc, buffer(p.getInput()), buffer(p.getResult()), poolAttrs(p));
+        return success();
+      }
       auto x = dims(p.getInput()), y = dims(p.getResult());
       auto k = p.getKernel(), s = p.getStride(), pad = p.getPad();
       // Ceil rounding shows up as extra padding at the bottom and right.
@@ -508,11 +595,20 @@ private:
         return f.getInput() == p.getInput() && f.getKernel() == p.getKernel() && f.getStride() == p.getStride() &&
                f.getPad() == p.getPad() && f.getCeil() == p.getCeil();
       });
-      if (site < 0) return op->emitError("no forward pooling for this backward op");
+      if (site < 0 || !wantsLibrary(op)) {
+        cpu::buildMaxPoolBackward(b_, loc, buffer(p.getInput()), buffer(p.getGrad()), buffer(p.getResult()),
+                                  poolAttrs(p));
+        return success();
+      }
       call(b_, "nnc_cpu_max_pool_bwd", ctxArg_, site, {ptr(buffer(p.getGrad())), ptr(buffer(p.getResult()))});
       return success();
     }
     if (auto d = dyn_cast<nn::DenseOp>(op)) {
+      if (!wantsLibrary(op)) {
+        cpu::buildDense(b_, loc, buffer(d.getInput()), buffer(d.getWeight()),
+                        d.getBias() ? buffer(d.getBias()) : Value(), buffer(d.getResult()));
+        return success();
+      }
       auto x = dims(d.getInput()), w = dims(d.getWeight());
       int64_t site = newSite("nnc_cpu_dense_init", {x[0], x[1], w[0], d.getBias() ? 1 : 0});
       sites_[op] = site;
@@ -525,7 +621,10 @@ private:
       int64_t site = siteOfForward<nn::DenseOp>([&](nn::DenseOp f) {
         return f.getWeight() == d.getWeight() && f.getInput().getType() == d.getResult().getType();
       });
-      if (site < 0) return op->emitError("no forward dense op for this backward op");
+      if (site < 0 || !wantsLibrary(op)) {
+        cpu::buildDenseBackwardData(b_, loc, buffer(d.getGrad()), buffer(d.getWeight()), buffer(d.getResult()));
+        return success();
+      }
       call(b_, "nnc_cpu_dense_bwd_data", ctxArg_, site,
            {ptr(buffer(d.getGrad())), ptr(buffer(d.getWeight())), ptr(buffer(d.getResult()))});
       return success();
@@ -535,7 +634,11 @@ private:
         return f.getInput() == d.getInput() && f.getWeight().getType() == d.getWeightGrad().getType() &&
                !f.getBias() == !d.getBiasGrad();
       });
-      if (site < 0) return op->emitError("no forward dense op for this backward op");
+      if (site < 0 || !wantsLibrary(op)) {
+        cpu::buildDenseBackwardWeights(b_, loc, buffer(d.getInput()), buffer(d.getGrad()), buffer(d.getWeightGrad()),
+                                       d.getBiasGrad() ? buffer(d.getBiasGrad()) : Value());
+        return success();
+      }
       call(b_, "nnc_cpu_dense_bwd_weights", ctxArg_, site,
            {ptr(buffer(d.getInput())), ptr(buffer(d.getGrad())), ptr(buffer(d.getWeightGrad())),
             ptr(d.getBiasGrad() ? buffer(d.getBiasGrad()) : Value())});
@@ -652,6 +755,25 @@ private:
 
   /// Per (n, spatial position): y[c] = x[c] * scale[c]^-beta.
   LogicalResult lowerLrn(nn::LrnOp op) {
+    if (wantsLibrary(op)) {
+      // oneDNN on [n, c, h, 1]: the dims after the channels fold into h.
+      auto s = op.getInput().getType().getShape();
+      int64_t h = 1;
+      for (size_t i = 2; i < s.size(); ++i) h *= s[i];
+      int64_t site = nextSite_++;
+      Location loc = f_.getLoc();
+      auto i64 = [&](int64_t v) { return init_.create<arith::ConstantIntOp>(loc, v, 64).getResult(); };
+      auto f32c = [&](APFloat v) {
+        return init_.create<arith::ConstantOp>(loc, init_.getF32FloatAttr((float)v.convertToDouble())).getResult();
+      };
+      Value initCtx = init_.getBlock()->getParent()->getArgument(0);
+      call(init_, "nnc_cpu_lrn_init", initCtx, site,
+           {i64(s[0]), i64(s[1]), i64(h), i64(1), i64((int64_t)op.getSize()), f32c(op.getAlpha()),
+            f32c(op.getBeta()), f32c(op.getK()), i64(training_ ? 1 : 0)});
+      sites_[op] = site;
+      call(b_, "nnc_cpu_lrn_fwd", ctxArg_, site, {ptr(buffer(op.getInput())), ptr(buffer(op.getResult()))});
+      return success();
+    }
     auto shape = op.getInput().getType().getShape();
     int64_t size = (int64_t)op.getSize(), channels = shape[1];
     double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble(), k = op.getK().convertToDouble();
@@ -671,6 +793,15 @@ private:
   /// Per row: dx[c] = dy[c] scale[c]^-beta - 2 beta alpha/size x[c] * sum over j in
   /// window(c) of t[j], t[j] = dy[j] x[j] scale[j]^(-beta-1) kept in a stack row.
   LogicalResult lowerLrnBackward(nn::LrnBackwardOp op) {
+    int64_t site = siteOfForward<nn::LrnOp>([&](nn::LrnOp f) {
+      return f.getInput() == op.getInput() && f.getSize() == op.getSize() && f.getAlpha() == op.getAlpha() &&
+             f.getBeta() == op.getBeta() && f.getK() == op.getK();
+    });
+    if (site >= 0 && wantsLibrary(op)) {
+      call(b_, "nnc_cpu_lrn_bwd", ctxArg_, site,
+           {ptr(buffer(op.getInput())), ptr(buffer(op.getGrad())), ptr(buffer(op.getResult()))});
+      return success();
+    }
     auto shape = op.getInput().getType().getShape();
     int64_t size = (int64_t)op.getSize(), channels = shape[1], half = (size - 1) / 2;
     double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble(), k = op.getK().convertToDouble();
@@ -1237,6 +1368,9 @@ private:
   llvm::MapVector<Value, int64_t> workspaceOffset_;
   int64_t workspaceBytes_ = 0;
   llvm::DenseMap<Operation *, int64_t> sites_;
+  bool fineByDefault_ = false; // granularity=fine: generated conv2d, max_pool and dense
+  SmallVectorImpl<Attribute> *profileSites_ = nullptr; // profiling: nn.profile_sites
+  bool backwardSeen_ = false;                          // profiling: past the first VJP op
 };
 
 /// convert-math-to-llvm (MLIR 19) has no lowering for math.tanh and
@@ -1257,10 +1391,15 @@ LogicalResult expandMath(ModuleOp module) {
 }
 
 struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
+  using NNLowerToCpuBase::NNLowerToCpuBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
     OpBuilder b(ctx);
+    if (granularity != "auto" && granularity != "coarse" && granularity != "fine") {
+      module.emitError("nn-lower-cpu: granularity must be auto, coarse or fine, not '") << granularity << "'";
+      return signalPassFailure();
+    }
 
     // State arena: parameters in declaration order, then the solver's state
     // in @train_step's argument order (kind "solver", "<param>.<state>").
@@ -1311,10 +1450,14 @@ struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
     initBuilder.setInsertionPointToStart(init.addEntryBlock());
 
     int64_t nextSite = 0, workspace = 0;
+    SmallVector<Attribute> profileSites;
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
     for (auto [f, name, training] : {std::tuple{train, "train_step", true}, std::tuple{forward, "eval_step", false}}) {
       if (!f) continue;
-      int64_t bytes = FunctionLowering(module, f, state, nextSite, initBuilder).run(name, training);
+      int64_t bytes = FunctionLowering(module, f, state, nextSite, initBuilder)
+                          .profiled(profile ? &profileSites : nullptr)
+                          .fineByDefault(granularity == "fine")
+                          .run(name, training);
       if (bytes < 0) return signalPassFailure();
       workspace = std::max(workspace, bytes);
       f.erase();
@@ -1327,6 +1470,7 @@ struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
     module->setAttr("nn.state_bytes", b.getI64IntegerAttr(state.bytes));
     module->setAttr("nn.workspace_bytes", b.getI64IntegerAttr(workspace));
     module->setAttr("nn.sites", b.getI64IntegerAttr(nextSite));
+    if (profile) module->setAttr("nn.profile_sites", b.getArrayAttr(profileSites));
   }
 };
 

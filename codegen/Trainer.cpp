@@ -73,6 +73,13 @@ bool exists(const std::string &p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
+/// "0:42", "12:05", "1:02:03".
+std::string clockTime(double seconds) {
+  int64_t s = std::llround(std::max(0.0, seconds));
+  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                   : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
 std::string dirOf(const std::string &path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
@@ -221,7 +228,197 @@ public:
     return true;
   }
 
+  /// nnc eval: every scalar output averaged over the whole test split (the
+  /// training split without one), with the parameters of checkpoint
+  /// `weightsPath`, batch by batch as nnc train evaluates after each epoch.
+  bool evalCheckpoint() {
+    if (!p_.data.present) return fail(fmt::format("'{}' has no data section; nnc eval needs one", file_));
+    bool hasTest = p_.data.test.kind == Value::Kind::Pipeline;
+    if (!hasTest && p_.data.train.kind != Value::Kind::Pipeline)
+      return fail(
+          fmt::format("'{}' has no 'test = ...' or 'train = ...' in its data section; nnc eval needs one", file_));
+    if (!checkInputs("nnc eval")) return false;
+    std::string error;
+    ckpt_.emplace();
+    if (!readCheckpoint(o_.weightsPath, *ckpt_, error)) return fail(error);
+    // The checkpoint's seed (unless --seed): the same synthetic examples and
+    // transforms as the evaluations of the run that saved it.
+    if (o_.seed < 0) o_.seed = (int64_t)ckpt_->seed;
+    evalOnly_ = true;
+    const char *what = hasTest ? "test" : "training";
+    auto load = [&] {
+      return loadSplit(hasTest ? p_.data.test : p_.data.train, hasTest ? p_.data.testLoc : p_.data.trainLoc,
+                       o_.testLimit, true, test_, what);
+    };
+    batch_ = p_.solver.present ? p_.solver.batch : 64;
+    if (!load()) return false;
+    if (test_->examples() == 0) return fail(fmt::format("the {} data of '{}' has no examples", what, file_));
+    if (test_->examples() < batch_) { // one batch of all examples
+      batch_ = test_->examples();
+      if (!load()) return false;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    model_ = compile(batch_, false);
+    if (!model_ || !matchManifest(o_.weightsPath, /*ignoreSolverState=*/true)) return false;
+    if (int64_t tail = test_->examples() % batch_) {
+      tailModel_ = compile(tail, false);
+      if (!tailModel_) return false;
+    }
+    printCompiled(t0);
+    rt_ = nnc_ctx_create(o_.threads);
+    rtTail_ = tailModel_ ? nnc_ctx_create(o_.threads) : nullptr;
+    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
+    workspace_ = std::make_unique<AlignedBuffer>(
+        std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0));
+    initState();
+    restoreState();
+    std::vector<double> means;
+    int64_t seen = 0;
+    double seconds = 0;
+    bool ok = callInit(*model_, rt_) && (!tailModel_ || callInit(*tailModel_, rtTail_)) &&
+              averageOutputs(means, seen, seconds);
+    nnc_ctx_destroy(rt_);
+    if (rtTail_) nnc_ctx_destroy(rtTail_);
+    if (!ok) return false;
+    for (size_t i = 0; i < g_.outputs.size(); ++i)
+      if (g_.nodes[g_.outputs[i].second].type.rank() == 0)
+        out_ << fmt::format("{} {:.4f}\n", g_.outputs[i].first, means[i]);
+    out_ << fmt::format("({} {} examples, parameters of '{}' after epoch {} (iteration {}), {:.0f} images/s)\n", seen,
+                        what, o_.weightsPath, ckpt_->epoch, ckpt_->iteration, seen / std::max(seconds, 1e-9));
+    return true;
+  }
+
+  /// nnc bench: `iterations` steps of train_step on one synthetic batch
+  /// shaped like the inputs, after `warmup` untimed ones, compiled with the
+  /// pipeline option `profile`; prints each layer's forward and backward
+  /// milliseconds per iteration, the solver's update, and the totals.
+  bool bench(int64_t batch, int64_t iterations, int64_t warmup) {
+    if (!p_.solver.present)
+      return fail(fmt::format("'{}' has no solver section; nnc bench times the training step it defines", file_));
+    if (!checkInputs("nnc bench")) return false;
+    batch_ = batch > 0 ? batch : p_.solver.batch;
+    profile_ = true;
+    auto t0 = std::chrono::steady_clock::now();
+    model_ = compile(batch_, true);
+    if (!model_) return false;
+    printCompiled(t0);
+    rt_ = nnc_ctx_create(o_.threads);
+    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
+    workspace_ = std::make_unique<AlignedBuffer>(model_->workspaceBytes);
+    initState();
+    bool ok = callInit(*model_, rt_) && timeSteps(iterations, warmup);
+    nnc_ctx_destroy(rt_);
+    return ok;
+  }
+
 private:
+  void printCompiled(std::chrono::steady_clock::time_point t0) {
+    double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out_ << fmt::format("compiled {} ({} parameters) in {:.2f}s{}; batch {}, {} threads\n", g_.name,
+                        g_.parameterCount(), compileSeconds, allCached_ ? " (cached)" : "", batch_,
+                        o_.threads ? o_.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
+  }
+
+  /// Every output averaged over the examples of test_ (scalar outputs; 0 for
+  /// the others), and the seconds the steps took.
+  bool averageOutputs(std::vector<double> &means, int64_t &seen, double &seconds) {
+    test_->startEpoch(0); // random transforms draw as in every evaluation of nnc train
+    float *images;
+    int32_t *labels;
+    std::vector<float> metrics(g_.outputs.size());
+    means.assign(g_.outputs.size(), 0);
+    seen = 0;
+    auto start = std::chrono::steady_clock::now();
+    while (int64_t b = test_->next(images, labels)) {
+      JitModel &m = b == batch_ ? *model_ : *tailModel_;
+      if (!step(m, "eval_step", b, images, labels, 0, metrics.data())) return false;
+      for (size_t i = 0; i < metrics.size(); ++i) means[i] += metrics[i] * b;
+      seen += b;
+    }
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (std::string e = test_->error(); !e.empty()) return fail("evaluation data: " + e);
+    for (double &m : means) m /= std::max<int64_t>(seen, 1);
+    return true;
+  }
+
+  /// nnc bench's loop and table (see bench()).
+  bool timeSteps(int64_t iterations, int64_t warmup) {
+    // A batch like the data section's synthetic source: uniform [0, 1) values,
+    // labels uniform over the loss's classes.
+    int64_t classes = 1;
+    for (const Node &n : g_.nodes)
+      if (n.op == "softmax_cross_entropy") classes = std::max<int64_t>(1, g_.nodes[n.operands[0]].type.dims[1].value);
+    std::vector<float> images(batch_ * exampleSize());
+    std::vector<int32_t> labels(batch_);
+    uint64_t state = seed() * 0x9E3779B97F4A7C15ull + 1;
+    auto next = [&] { // splitmix64
+      uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      return z ^ (z >> 31);
+    };
+    for (float &x : images) x = (float)((next() >> 40) * 0x1p-24);
+    for (int32_t &l : labels) l = (int32_t)(next() % (uint64_t)classes);
+    std::vector<float> metrics(g_.outputs.size());
+    int lossIdx = outputIndex(p_.solver.minimize);
+    bool finite = true;
+    double seconds = 0;
+    for (int64_t it = 0; it < warmup + iterations; ++it) {
+      if (it == warmup) nnc_prof_reset(rt_);
+      float lr = (float)learningRate(p_.solver.lr, it);
+      auto start = std::chrono::steady_clock::now();
+      if (!step(*model_, "train_step", batch_, images.data(), labels.data(), lr, metrics.data(), it)) return false;
+      if (it >= warmup) seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      finite &= lossIdx < 0 || std::isfinite(metrics[lossIdx]);
+    }
+
+    // Rows: the layers (the binding an op's name starts with) in the order
+    // their forward ops run, then the solver's update.
+    struct Row { std::string name; double fwd = 0, bwd = 0, upd = 0; bool hasFwd = false, hasBwd = false; };
+    std::vector<Row> rows;
+    std::map<std::string, size_t> rowOf;
+    auto row = [&](const std::string &name) -> Row & {
+      auto [it, inserted] = rowOf.try_emplace(name, rows.size());
+      if (inserted) rows.push_back({name});
+      return rows[it->second];
+    };
+    std::string method = p_.solver.method.str.empty() ? "solver" : p_.solver.method.str;
+    std::string updateRow = "update (" + method + ")";
+    auto layerRow = [&](const ProfileSite &s) -> Row & {
+      return s.phase == "update" ? row(updateRow) : row(s.layer.empty() ? "(other)" : s.layer.substr(0, s.layer.find('.')));
+    };
+    for (const ProfileSite &s : model_->profileSites) // forward rows first, in order
+      if (s.fn == "train_step" && s.phase == "forward") layerRow(s);
+    double perIt = 1e3 / std::max<int64_t>(iterations, 1), fwd = 0, bwd = 0, upd = 0;
+    for (size_t i = 0; i < model_->profileSites.size(); ++i) {
+      const ProfileSite &s = model_->profileSites[i];
+      if (s.fn != "train_step") continue;
+      double ms = nnc_prof_seconds(rt_, (int64_t)i) * perIt;
+      Row &r = layerRow(s);
+      if (s.phase == "forward") r.fwd += ms, r.hasFwd = true, fwd += ms;
+      else if (s.phase == "backward") r.bwd += ms, r.hasBwd = true, bwd += ms;
+      else r.upd += ms, upd += ms;
+    }
+    size_t width = 5;
+    for (const Row &r : rows) width = std::max(width, r.name.size());
+    auto cell = [](bool has, double ms) { return has ? fmt::format("{:>12.3f}", ms) : fmt::format("{:>12}", "-"); };
+    out_ << fmt::format("{} warm-up and {} timed iteration{} of train_step on synthetic data; ms per iteration:\n",
+                        warmup, iterations, iterations == 1 ? "" : "s");
+    out_ << fmt::format("{:<{}}  {:>12}{:>12}{:>12}\n", "layer", width, "forward", "backward", "update");
+    for (const Row &r : rows) {
+      bool isUpdate = r.name == updateRow;
+      out_ << fmt::format("{:<{}}  {}{}{}\n", r.name, width, cell(r.hasFwd, r.fwd), cell(r.hasBwd, r.bwd),
+                          cell(isUpdate, r.upd));
+    }
+    out_ << fmt::format("{:<{}}  {}{}{}\n", "total", width, cell(true, fwd), cell(true, bwd), cell(true, upd));
+    double step = seconds * perIt;
+    out_ << fmt::format("train_step {:.3f} ms per iteration ({:.3f} ms in the ops above), {:.0f} images/s\n", step,
+                        fwd + bwd + upd, batch_ * iterations / std::max(seconds, 1e-9));
+    if (!finite)
+      out_ << "note: the loss was not finite on the synthetic batch, so some steps skipped the solver's update\n";
+    return true;
+  }
+
   bool jit(int64_t b, std::vector<float> &images, std::vector<int32_t> &labels, std::vector<double> &outputs) {
     model_ = compile(b, false);
     if (!model_) return false;
@@ -310,7 +507,7 @@ private:
     bo.batchSize = batch_;
     bo.shuffle = false;
     bo.seed = seed();
-    bo.dropLast = std::string(what) == "training"; // the loop trains on full batches only
+    bo.dropLast = std::string(what) == "training" && !evalOnly_; // the loop trains on full batches only
     std::map<std::string, int> occurrences; // random transforms of one kind draw from separate streams
     auto floats = [](const Value &v) {
       std::vector<float> xs;
@@ -519,6 +716,8 @@ private:
     PipelineOptions po;
     po.batch = batch;
     po.training = training;
+    po.profile = profile_;
+    po.granularity = o_.granularity;
     std::string error;
     bool cached = false;
     auto model = compileModel(*module, po, o_.cacheDir, cached, error);
@@ -653,6 +852,7 @@ private:
     }
     double totalSeconds = 0;
     int64_t totalImages = 0;
+    double evalSeconds = -1; // the last evaluation's, for the ETA
     for (int64_t epoch = firstEpoch; epoch < epochs; ++epoch) {
       train_->startEpoch(epoch);
       double waitedBefore = train_->waitSeconds();
@@ -678,11 +878,30 @@ private:
         ++n;
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if ((tty && (i % 10 == 9 || i + 1 == perEpoch)) || (!tty && (i % 200 == 199))) {
-          std::string line = fmt::format("epoch {}/{}  iter {:>5}/{}  loss {:.4f}{}  lr {:.5f}  {:.0f} img/s",
-                                         epoch + 1, epochs, i + 1, perEpoch, sumLoss / n,
-                                         accIdx >= 0 ? fmt::format("  acc {:.4f}", sumAcc / n) : "", lr,
-                                         n * batch_ / std::max(secs, 1e-9));
-          out_ << (tty ? "\r" + line : line + "\n") << std::flush;
+          // Time left at this epoch's pace: its remaining steps, then the
+          // remaining epochs and evaluations (the last one's time, or a guess
+          // of a third of a step per batch before the first).
+          double perStep = secs / n;
+          double evalGuess = !test_             ? 0
+                             : evalSeconds >= 0 ? evalSeconds
+                                                : perStep / 3 * (double)test_->examples() / batch_;
+          double epochLeft = perStep * (perEpoch - i - 1);
+          double runLeft = epochLeft + evalGuess + (epochs - epoch - 1) * (perStep * perEpoch + evalGuess);
+          std::string eta = fmt::format("ETA {} (run {})", clockTime(epochLeft), clockTime(runLeft));
+          std::string stats = fmt::format("loss {:.4f}{}  lr {:.5f}  {:.0f} img/s  {}", sumLoss / n,
+                                          accIdx >= 0 ? fmt::format("  acc {:.4f}", sumAcc / n) : "", lr,
+                                          n * batch_ / std::max(secs, 1e-9), eta);
+          if (tty) {
+            constexpr int kBar = 20;
+            int filled = (int)((i + 1) * kBar / perEpoch);
+            std::string bar = std::string(filled, '=') + (filled < kBar ? ">" : "") +
+                              std::string(std::max(0, kBar - filled - 1), ' ');
+            out_ << fmt::format("\repoch {}/{} [{}] {:>5}/{}  {}\x1b[K", epoch + 1, epochs, bar, i + 1, perEpoch, stats)
+                 << std::flush;
+          } else {
+            out_ << fmt::format("epoch {}/{}  iter {:>5}/{}  {}\n", epoch + 1, epochs, i + 1, perEpoch, stats)
+                 << std::flush;
+          }
         }
       }
       if (std::string e = train_->error(); !e.empty()) return fail("training data: " + e);
@@ -697,7 +916,9 @@ private:
                           n * batch_ / std::max(secs, 1e-9));
       if (test_) {
         double acc, loss;
+        auto evalStart = std::chrono::steady_clock::now();
         if (!evaluate(acc, loss)) return false;
+        evalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - evalStart).count();
         result.testAccuracy = acc;
         result.testLoss = loss;
         out_ << fmt::format(", test loss {:.4f}", loss);
@@ -725,6 +946,8 @@ private:
   std::unique_ptr<Split> train_, test_;
   std::unique_ptr<JitModel> model_, tailModel_;
   bool allCached_ = true;           // every model came from the compile cache
+  bool profile_ = false;            // nnc bench: models time each op
+  bool evalOnly_ = false;           // nnc eval: a training split is evaluated whole
   std::vector<int64_t> labels64_; // labels widened for networks that declare i64
   int64_t batch_ = 64;
   nnc_ctx *rt_ = nullptr, *rtTail_ = nullptr;
@@ -741,6 +964,24 @@ bool train(const std::string &file, const Program &program, DiagnosticEngine &di
     return false;
   }
   return Session(file, program, diags, options, out).run(result);
+}
+
+bool evaluateCheckpoint(const std::string &file, const Program &program, DiagnosticEngine &diags,
+                        const TrainOptions &options, std::ostream &out) {
+  if (program.networks.size() != 1) {
+    diags.report(Diag::NoNetwork, {}, fmt::format("nnc eval needs exactly one network in '{}'", file));
+    return false;
+  }
+  return Session(file, program, diags, options, out).evalCheckpoint();
+}
+
+bool bench(const std::string &file, const Program &program, DiagnosticEngine &diags, const TrainOptions &options,
+           int64_t batch, int64_t iterations, int64_t warmup, std::ostream &out) {
+  if (program.networks.size() != 1) {
+    diags.report(Diag::NoNetwork, {}, fmt::format("nnc bench needs exactly one network in '{}'", file));
+    return false;
+  }
+  return Session(file, program, diags, options, out).bench(batch, iterations, warmup);
 }
 
 bool runOnce(const std::string &file, const Program &program, DiagnosticEngine &diags,

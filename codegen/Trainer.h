@@ -22,6 +22,7 @@ struct TrainOptions {
   std::string resumePath;   // nnc train --resume: continue from this checkpoint
   std::string weightsPath;  // nnc run --weights: saved parameters instead of fresh ones
   std::string cacheDir;     // compiled models are kept here (empty: no cache)
+  std::string granularity = "auto"; // --granularity: conv2d, max_pool and dense without @coarse/@fine (SPEC 14)
 };
 
 struct TrainResult {
@@ -43,6 +44,20 @@ bool train(const std::string &file, const Program &program, DiagnosticEngine &di
 /// prints every scalar output.
 bool runOnce(const std::string &file, const Program &program, DiagnosticEngine &diags,
              const TrainOptions &options, int64_t examples, bool interp, std::ostream &out);
+
+/// nnc eval: evaluates the network on its whole test split (the training
+/// split without one) with the parameters of checkpoint `weightsPath`, in
+/// batches of the solver's size (a smaller model for the remainder), and
+/// prints each scalar output averaged over the examples and the images/s.
+bool evaluateCheckpoint(const std::string &file, const Program &program, DiagnosticEngine &diags,
+                        const TrainOptions &options, std::ostream &out);
+
+/// nnc bench: times `iterations` training steps (after `warmup` untimed ones)
+/// on synthetic data shaped like the inputs, batch `batch` (0: the solver's),
+/// and prints the milliseconds per iteration of each layer's forward and
+/// backward ops and of the solver's update, the totals and the images/s.
+bool bench(const std::string &file, const Program &program, DiagnosticEngine &diags, const TrainOptions &options,
+           int64_t batch, int64_t iterations, int64_t warmup, std::ostream &out);
 
 /// The learning rate `lr` (its numbers times its policies' factors, SPEC 12) gives at
 /// iteration `it` (completed steps, from 0).

@@ -2,7 +2,8 @@
 //
 // Knows no op by name: every op on the path to the loss states its gradient
 // through VjpOpInterface. Backward ops are appended before the return in
-// reverse order, so each gradient is defined before its use.
+// reverse order, so each gradient is defined before its use; each carries
+// `nn.vjp_of`, the nn.name of the op it differentiates (when that has one).
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -77,9 +78,20 @@ struct AutoDiff : nnc::impl::NNAutoDiffBase<AutoDiff> {
       auto vjp = dyn_cast<nn::VjpOpInterface>(op);
       if (!vjp)
         return op->emitError("'") << op->getName() << "' is on the path to the loss but has no gradient";
+      Operation *before = ret->getPrevNode();
       SmallVector<Value> operandGrads = vjp.buildVjp(b, resultGrads);
+      // The VJP's ops are implemented as @coarse/@fine says for the op (SPEC 14).
+      if (auto granularity = op->getAttrOfType<StringAttr>("nn.granularity"))
+        for (Operation *o = before ? before->getNextNode() : &body.front(); o && o != ret.getOperation(); o = o->getNextNode())
+          o->setAttr("nn.granularity", granularity);
       for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
         if (g) accumulate(operand, g, op->getLoc());
+      // The ops of this VJP (and the sums of gradients it completes) name the
+      // layer they differentiate: nn.vjp_of, for per-layer backward profiles.
+      if (auto name = op->getAttrOfType<StringAttr>("nn.name"))
+        for (Operation *o = before ? before->getNextNode() : &body.front(); o && o != ret.getOperation();
+             o = o->getNextNode())
+          if (!o->hasAttr("nn.vjp_of")) o->setAttr("nn.vjp_of", name);
     }
 
     // One gradient per trainable parameter, in argument order.

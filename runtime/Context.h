@@ -10,10 +10,12 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace nnc::rt {
 
@@ -21,6 +23,14 @@ namespace nnc::rt {
 struct Site {
   virtual ~Site() = default;
   virtual const char *kind() const = 0;
+};
+
+/// One profile id's time (nnc_prof_begin/end).
+struct ProfileCounter {
+  std::chrono::steady_clock::time_point start;
+  double seconds = 0;
+  int64_t calls = 0;
+  bool open = false;
 };
 
 } // namespace nnc::rt
@@ -31,6 +41,7 @@ struct nnc_ctx {
   dnnl::stream stream;
   std::unordered_map<int64_t, std::unique_ptr<nnc::rt::Site>> sites;
   std::string error; // the first error; empty while none
+  std::vector<nnc::rt::ProfileCounter> profile; // by profile id
 };
 
 namespace nnc::rt {

@@ -77,6 +77,12 @@ struct PoolSite : Site {
   BoundPrimitive fwd, bwd;
 };
 
+struct LrnSite : Site {
+  const char *kind() const override { return "lrn"; }
+  bool training = false, haveForward = false;
+  BoundPrimitive fwd, bwd;
+};
+
 } // namespace
 
 extern "C" {
@@ -369,3 +375,77 @@ void nnc_cpu_dense_bwd_weights(nnc_ctx *ctx, int64_t site, const float *x, const
 }
 
 } // extern "C"
+
+// ------------------------------------------------------------------- lrn --
+
+void nnc_cpu_lrn_init(nnc_ctx *ctx, int64_t site, int64_t n, int64_t c, int64_t h, int64_t w,
+                      int64_t size, float alpha, float beta, float k, int64_t training) {
+  const char *fn = "nnc_cpu_lrn_init";
+  guarded(ctx, fn, site, [&] {
+    Checker ck;
+    ck.atLeast({{"n", n}, {"c", c}, {"h", h}, {"w", w}, {"size", size}}, 1);
+    ck.require(k > 0, "k must be positive");
+    if (!ck.report(ctx, fn, site))
+      return;
+    memory::dims dims{n, c, h, w};
+    memory::desc user = plain(dims, tag::nchw);
+    // oneDNN's fast LRN kernels work on channel blocks of 16 (its plain-layout
+    // backward is a reference loop, 20x slower on AlexNet's norm1); the
+    // reorders to and from the blocked layout cost less than that.
+    memory::desc blocked = plain(dims, tag::nChw16c);
+    auto attr = userScratchpad();
+    const dnnl::engine &eng = ctx->engine;
+    auto s = std::make_unique<LrnSite>();
+    s->training = training != 0;
+    // oneDNN's across-channel window and alpha / size are Caffe's (and nnc's).
+    using Fwd = dnnl::lrn_forward;
+    Fwd::primitive_desc fwdPd(Fwd::desc(s->training ? prop_kind::forward_training : prop_kind::forward_inference,
+                                        algorithm::lrn_across_channels, blocked, size, alpha, beta, k),
+                              attr, eng);
+    s->fwd = BoundPrimitive(fwdPd, eng);
+    s->fwd.input(DNNL_ARG_SRC, user);
+    s->fwd.output(DNNL_ARG_DST, user);
+    if (s->training) {
+      memory workspace(fwdPd.workspace_desc(), eng);
+      if (fwdPd.workspace_desc().get_size())
+        s->fwd.owned(DNNL_ARG_WORKSPACE, workspace);
+      s->fwd.finish();
+      using Bwd = dnnl::lrn_backward;
+      Bwd::primitive_desc bwdPd(Bwd::desc(algorithm::lrn_across_channels, blocked, blocked, size, alpha, beta, k), attr,
+                                eng, fwdPd);
+      s->bwd = BoundPrimitive(bwdPd, eng);
+      s->bwd.input(DNNL_ARG_SRC, user);
+      s->bwd.input(DNNL_ARG_DIFF_DST, user);
+      s->bwd.output(DNNL_ARG_DIFF_SRC, user);
+      if (fwdPd.workspace_desc().get_size())
+        s->bwd.owned(DNNL_ARG_WORKSPACE, workspace);
+      s->bwd.finish();
+    } else {
+      s->fwd.finish();
+    }
+    ctx->sites[site] = std::move(s);
+  });
+}
+
+void nnc_cpu_lrn_fwd(nnc_ctx *ctx, int64_t site, const float *x, float *y) {
+  const char *fn = "nnc_cpu_lrn_fwd";
+  guarded(ctx, fn, site, [&] {
+    if (auto *s = findSite<LrnSite>(ctx, fn, site)) {
+      runOrFail(ctx, fn, site, s->fwd, {x, y});
+      s->haveForward = ctx->error.empty();
+    }
+  });
+}
+
+void nnc_cpu_lrn_bwd(nnc_ctx *ctx, int64_t site, const float *x, const float *dy, float *dx) {
+  const char *fn = "nnc_cpu_lrn_bwd";
+  guarded(ctx, fn, site, [&] {
+    auto *s = findSite<LrnSite>(ctx, fn, site);
+    if (!s)
+      return;
+    if (!s->training || !s->haveForward)
+      return fail(ctx, fn, site, "no training forward to go back through: call nnc_cpu_lrn_fwd on a "
+                                 "training site first");
+    runOrFail(ctx, fn, site, s->bwd, {x, dy, dx});
+  });
+}

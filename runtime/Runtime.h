@@ -60,6 +60,14 @@ void nnc_cpu_dense_bwd_data(nnc_ctx *ctx, int64_t site, const float *dy, const f
 void nnc_cpu_dense_bwd_weights(nnc_ctx *ctx, int64_t site, const float *x, const float *dy,
                                float *dw, float *db);
 
+// Local response normalization across channels (Caffe's window and alpha /
+// size), on [n, c, h, w]; other ranks fold their trailing dims into h.
+// `training` sites keep the forward's workspace for the backward.
+void nnc_cpu_lrn_init(nnc_ctx *ctx, int64_t site, int64_t n, int64_t c, int64_t h, int64_t w,
+                      int64_t size, float alpha, float beta, float k, int64_t training);
+void nnc_cpu_lrn_fwd(nnc_ctx *ctx, int64_t site, const float *x, float *y);
+void nnc_cpu_lrn_bwd(nnc_ctx *ctx, int64_t site, const float *x, const float *dy, float *dx);
+
 /// Dropout's 0/1 keep mask of `n` elements (1 with probability 1 - rate) for
 /// one dropout op (`stream`, a name the compiler derives from the op) at one
 /// training `step` under `seed`: a pure function of (seed, stream, step, i),
@@ -71,6 +79,17 @@ void nnc_dropout_mask(nnc_ctx *ctx, int64_t stream, uint64_t seed, uint64_t step
 /// threads, on the same OpenMP runtime oneDNN uses.
 void nnc_parallel_for(nnc_ctx *ctx, int64_t n, void (*fn)(void *arg, int64_t begin, int64_t end),
                       void *arg);
+
+// Profiling (compiled with the pipeline option `profile`, for nnc bench): the
+// lowering brackets each op with begin/end of its profile id (an index into the
+// module's nn.profile_sites); the context sums the steady-clock time per id.
+void nnc_prof_begin(nnc_ctx *ctx, int64_t id);
+void nnc_prof_end(nnc_ctx *ctx, int64_t id);
+/// Seconds and completed begin/end pairs accumulated for `id` since the last
+/// reset (0 for an id never seen).
+double nnc_prof_seconds(nnc_ctx *ctx, int64_t id);
+int64_t nnc_prof_calls(nnc_ctx *ctx, int64_t id);
+void nnc_prof_reset(nnc_ctx *ctx);
 
 #ifdef __cplusplus
 }

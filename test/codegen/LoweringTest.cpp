@@ -4,6 +4,10 @@
 //
 // Gradients are read back from the SGD update: with lr 1, no momentum and
 // no decay, w' = w - g.
+//
+// Every network runs twice (SPEC 14): with --granularity=coarse (conv2d,
+// max_pool and dense as oneDNN calls) and fine (generated loops, no library
+// call left in the module).
 #include "codegen/Compiler.h"
 #include "codegen/Jit.h"
 #include "frontend/Frontend.h"
@@ -21,6 +25,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -39,7 +44,7 @@ struct Compiled {
   std::unique_ptr<JitModel> jit;
 };
 
-Compiled compile(const std::string &source, int64_t batch) {
+Compiled compile(const std::string &source, int64_t batch, const std::string &granularity) {
   Compiled c;
   unsigned errors = test::checkSource(source, c.fe, c.program, c.ctx);
   EXPECT_EQ(errors, 0u);
@@ -58,7 +63,22 @@ Compiled compile(const std::string &source, int64_t batch) {
   auto lowered = emitModule(*c.ctx, g, c.program.solver, c.fe->diags());
   PipelineOptions po;
   po.batch = batch;
+  po.granularity = granularity;
   EXPECT_TRUE(mlir::succeeded(runPipeline(*lowered, po)));
+  // The path asked for, where no attribute says otherwise: no library call
+  // at all (fine), or one for each library op kind in the network (coarse).
+  std::set<std::string> calls;
+  lowered->walk([&](mlir::LLVM::LLVMFuncOp f) {
+    if (f.getName().starts_with("nnc_cpu_")) calls.insert(f.getName().str());
+  });
+  if (source.find("@coarse") != std::string::npos || source.find("@fine") != std::string::npos) {
+  } else if (granularity == "fine") {
+    EXPECT_TRUE(calls.empty()) << "a library call is left: " << *calls.begin();
+  } else {
+    for (const char *op : {"conv2d", "max_pool", "dense"})
+      if (source.find(std::string(op) + "(") != std::string::npos)
+        EXPECT_TRUE(calls.count(std::string("nnc_cpu_") + op + "_fwd")) << op << " is not a library call";
+  }
   std::string error;
   c.jit = JitModel::create(*lowered, error);
   EXPECT_TRUE(c.jit) << error;
@@ -127,11 +147,11 @@ struct StepRecord {
 /// Runs one train_step and compares the outputs and every gradient; with
 /// `finiteDifferences`, checks the reference gradients themselves too. Then
 /// runs eval_step on the state before the step against @forward.
-void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool finiteDifferences = false,
-                  StepRecord *record = nullptr) {
+void checkNetworkWith(const std::string &granularity, const std::string &body, int64_t batch, int64_t classes,
+                      bool finiteDifferences, StepRecord *record) {
   std::string source = "nn 1\nnetwork t {\n" + body +
                        "\n}\nsolver {\n  method = sgd()\n  lr = 1\n}\n";
-  Compiled c = compile(source, batch);
+  Compiled c = compile(source, batch, granularity);
   ASSERT_TRUE(c.reference && c.jit);
   const Graph &g = c.program.networks.at(0);
   auto train = c.reference->lookupSymbol<mlir::func::FuncOp>("train_step");
@@ -239,7 +259,21 @@ void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool 
   }
 }
 
-TEST(Lowering, ConvPoolDenseReluFlatten) {
+/// Runs each test with the granularity its parameter names; the reference
+/// gradients' finite differences (independent of it) only once.
+class Lowering : public ::testing::TestWithParam<const char *> {
+protected:
+  void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool finiteDifferences = false,
+                    StepRecord *record = nullptr) {
+    std::string granularity = GetParam();
+    checkNetworkWith(granularity, body, batch, classes, finiteDifferences && granularity == "coarse", record);
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Granularity, Lowering, ::testing::Values("coarse", "fine"),
+                         [](const ::testing::TestParamInfo<const char *> &info) { return std::string(info.param); });
+
+TEST_P(Lowering, ConvPoolDenseReluFlatten) {
   checkNetwork(R"(  input x: f32[N, 3, 9, 9]
   input label: i32[N]
   c = conv2d(x, out=4, kernel=3, stride=2, pad=1)
@@ -249,7 +283,7 @@ TEST(Lowering, ConvPoolDenseReluFlatten) {
   output accuracy = accuracy(f, label))", 4, 5);
 }
 
-TEST(Lowering, GroupedDilatedConvWithoutBias) {
+TEST_P(Lowering, GroupedDilatedConvWithoutBias) {
   checkNetwork(R"(  input x: f32[N, 4, 10, 10]
   input label: i32[N]
   c = conv2d(x, out=6, kernel=3, dilation=2, groups=2, bias=false)
@@ -257,7 +291,54 @@ TEST(Lowering, GroupedDilatedConvWithoutBias) {
   output loss = softmax_cross_entropy(dense(flatten(p), out=3, bias=false), label))", 3, 3);
 }
 
-TEST(Lowering, ElementwiseScaleAddMul) {
+TEST_P(Lowering, ConvStridesPaddingDilationGroups) {
+  // Rectangular kernels, strides, pads and dilations; three groups with a
+  // bias; a stride beyond the kernel (input cells no window reads); a pad
+  // beyond the kernel (output cells that read only padding: the bias).
+  checkNetwork(R"(  input x: f32[N, 6, 8, 7]
+  input label: i32[N]
+  a = conv2d(x, out=9, kernel=[3, 2], stride=[2, 1], pad=[2, 1], dilation=[1, 2], groups=3)
+  b = conv2d(x, out=4, kernel=2, stride=3, pad=1, groups=2, bias=false)
+  c = conv2d(x, out=2, kernel=[1, 3], pad=[0, 2], dilation=[1, 3])
+  d = conv2d(x, out=2, kernel=2, stride=2, pad=3)
+  y = dense(flatten(a), out=4) + dense(flatten(b), out=4) + dense(flatten(c), out=4) + dense(flatten(d), out=4)
+  output loss = softmax_cross_entropy(y, label))", 3, 4, true);
+}
+
+TEST_P(Lowering, MaxPoolCeilPaddingOverlapAndTies) {
+  // Overlapping windows with padding and ceil rounding; a ceil window
+  // clipped by the input; a dropped last window (ceil, W: 5 -> 2); a stride
+  // beyond the kernel; ties (relu's zeros, the values a stride-1 pool
+  // repeats), which go to the first maximum in scan order.
+  checkNetwork(R"(  input x: f32[N, 3, 7, 6]
+  input label: i32[N]
+  c = conv2d(x, out=3, kernel=2)
+  a = max_pool(c, kernel=3, stride=2, pad=1, ceil=true)
+  b = max_pool(c, kernel=[2, 3], stride=[3, 1])
+  e = max_pool(c, kernel=2, stride=2, ceil=true)
+  f = max_pool(c, kernel=[2, 1], stride=[2, 3], ceil=true)
+  t = max_pool(max_pool(relu(c), kernel=2, stride=1), kernel=3, stride=1, pad=1)
+  y = dense(flatten(a), out=4) + dense(flatten(b), out=4) + dense(flatten(e), out=4) + dense(flatten(f), out=4)
+  output loss = softmax_cross_entropy(y + dense(flatten(t), out=4), label))", 4, 4);
+}
+
+TEST_P(Lowering, CoarseAndFineStatementsInOneNetwork) {
+  // @coarse and @fine statements beside ops the flag decides; two dense
+  // layers on one input, one of each kind, and a generated pool after a
+  // library convolution (and the reverse).
+  checkNetwork(R"(  input x: f32[N, 2, 6, 6]
+  input label: i32[N]
+  @coarse c = conv2d(x, out=3, kernel=3, pad=1)
+  @fine p = max_pool(c, kernel=2)
+  @fine d = conv2d(x, out=3, kernel=3, pad=1)
+  @coarse q = max_pool(d, kernel=2)
+  h = flatten(p + q)
+  @fine a = dense(h, out=4)
+  @coarse b = dense(h, out=4)
+  output loss = softmax_cross_entropy(a + b + dense(h, out=4), label))", 3, 4);
+}
+
+TEST_P(Lowering, ElementwiseScaleAddMul) {
   checkNetwork(R"(  input x: f32[N, 6]
   input label: i32[N]
   a = dense(x, out=4)
@@ -267,7 +348,7 @@ TEST(Lowering, ElementwiseScaleAddMul) {
   output top2 = accuracy(y, label, top_k=2))", 5, 4);
 }
 
-TEST(Lowering, Activations) {
+TEST_P(Lowering, Activations) {
   checkNetwork(R"(  input x: f32[N, 6]
   input label: i32[N]
   a = dense(x, out=4)
@@ -276,7 +357,7 @@ TEST(Lowering, Activations) {
   output loss = softmax_cross_entropy(y, label))", 5, 4, true);
 }
 
-TEST(Lowering, SoftmaxAxes) {
+TEST_P(Lowering, SoftmaxAxes) {
   checkNetwork(R"(  input x: f32[N, 2, 5, 5]
   input label: i32[N]
   c = conv2d(x, out=3, kernel=3)
@@ -285,7 +366,7 @@ TEST(Lowering, SoftmaxAxes) {
   output loss = softmax_cross_entropy(y, label))", 3, 4, true);
 }
 
-TEST(Lowering, BroadcastingSubDivAddMul) {
+TEST_P(Lowering, BroadcastingSubDivAddMul) {
   // [N, 4] against [N, 1], each side broadcast in turn.
   checkNetwork(R"(  input x: f32[N, 6]
   input label: i32[N]
@@ -296,7 +377,7 @@ TEST(Lowering, BroadcastingSubDivAddMul) {
   output loss = softmax_cross_entropy(y, label))", 5, 4, true);
 }
 
-TEST(Lowering, BroadcastingScalar) {
+TEST_P(Lowering, BroadcastingScalar) {
   // A loss (f32[]) broadcast against [N, 4]: its gradient is summed to a scalar.
   checkNetwork(R"(  input x: f32[N, 6]
   input label: i32[N]
@@ -307,7 +388,7 @@ TEST(Lowering, BroadcastingScalar) {
   output inner_loss = inner)", 4, 4, true);
 }
 
-TEST(Lowering, LeNetShapes) {
+TEST_P(Lowering, LeNetShapes) {
   checkNetwork(R"(  input image: f32[N, 1, 28, 28]
   input label: i32[N]
   conv1 = conv2d(image, out=20, kernel=5)
@@ -320,7 +401,7 @@ TEST(Lowering, LeNetShapes) {
   output accuracy = accuracy(ip2, label))", 16, 10);
 }
 
-TEST(Lowering, AvgPool) {
+TEST_P(Lowering, AvgPool) {
   // Padding counted in the divisor, a ceil window clipped at the padding, overlapping windows.
   checkNetwork(R"(  input x: f32[N, 2, 7, 7]
   input label: i32[N]
@@ -330,7 +411,7 @@ TEST(Lowering, AvgPool) {
   output loss = softmax_cross_entropy(dense(flatten(a), out=4) + dense(flatten(b), out=4), label))", 3, 4, true);
 }
 
-TEST(Lowering, Lrn) {
+TEST_P(Lowering, Lrn) {
   // A large alpha so the normalization matters; size 3 and 5 (window wider than half the channels).
   checkNetwork(R"(  input x: f32[N, 3, 5, 5]
   input label: i32[N]
@@ -340,7 +421,7 @@ TEST(Lowering, Lrn) {
   output loss = softmax_cross_entropy(dense(flatten(l + m), out=4), label))", 3, 4, true);
 }
 
-TEST(Lowering, ConcatTransposeReshape) {
+TEST_P(Lowering, ConcatTransposeReshape) {
   checkNetwork(R"(  input x: f32[N, 2, 5, 5]
   input label: i32[N]
   a = conv2d(x, out=3, kernel=3)
@@ -352,7 +433,7 @@ TEST(Lowering, ConcatTransposeReshape) {
   output loss = softmax_cross_entropy(dense(s, out=4), label))", 3, 4, true);
 }
 
-TEST(Lowering, DropoutSharesTheEvaluatorsMask) {
+TEST_P(Lowering, DropoutSharesTheEvaluatorsMask) {
   // The JIT's runtime and the evaluator draw the same mask (seed 0, step 0,
   // the op's stream; runtime/Dropout.h), so the training step must agree
   // exactly in the kept elements and the 1/(1 - rate) scaling, forward and
@@ -364,7 +445,7 @@ TEST(Lowering, DropoutSharesTheEvaluatorsMask) {
   output loss = softmax_cross_entropy(dense(h, out=4) + g, label))", 5, 4);
 }
 
-TEST(Lowering, AlexNetShapes) {
+TEST_P(Lowering, AlexNetShapes) {
   // A small AlexNet: grouped convolutions, lrn, overlapping max pooling, dropout.
   checkNetwork(R"(  input image: f32[N, 3, 23, 23]
   input label: i32[N]
@@ -380,7 +461,7 @@ TEST(Lowering, AlexNetShapes) {
 
 // A bias right before batch_norm has a zero gradient (the mean absorbs it),
 // which float rounding cannot match relatively: the networks leave it out.
-TEST(Lowering, BatchNormAfterConv) {
+TEST_P(Lowering, BatchNormAfterConv) {
   checkNetwork(R"(  input x: f32[N, 2, 6, 6]
   input label: i32[N]
   c = conv2d(x, out=3, kernel=3, bias=false)
@@ -388,7 +469,7 @@ TEST(Lowering, BatchNormAfterConv) {
   output loss = softmax_cross_entropy(dense(flatten(b), out=4), label))", 4, 4, true);
 }
 
-TEST(Lowering, BatchNormWithoutAffineAfterConv) {
+TEST_P(Lowering, BatchNormWithoutAffineAfterConv) {
   checkNetwork(R"(  input x: f32[N, 2, 5, 5]
   input label: i32[N]
   c = conv2d(x, out=3, kernel=2, bias=false)
@@ -396,7 +477,7 @@ TEST(Lowering, BatchNormWithoutAffineAfterConv) {
   output loss = softmax_cross_entropy(dense(flatten(b * b + b), out=4), label))", 3, 4, true);
 }
 
-TEST(Lowering, BatchNormAfterDense) {
+TEST_P(Lowering, BatchNormAfterDense) {
   checkNetwork(R"(  input x: f32[N, 6]
   input label: i32[N]
   h = batch_norm(dense(x, out=5, bias=false)) | relu
@@ -428,7 +509,7 @@ void expectRunning(const StepRecord &r, const std::string &name, const std::vect
   }
 }
 
-TEST(Lowering, BatchNormRunningStatisticsOfAnImage) {
+TEST_P(Lowering, BatchNormRunningStatisticsOfAnImage) {
   StepRecord r;
   checkNetwork(R"(  input x: f32[N, 3, 4, 4]
   input label: i32[N]
@@ -438,7 +519,7 @@ TEST(Lowering, BatchNormRunningStatisticsOfAnImage) {
   expectRunning(r, "a", r.args[0].data, 5, 3, 16, 0.7);
 }
 
-TEST(Lowering, BatchNormRunningStatisticsAfterDense) {
+TEST_P(Lowering, BatchNormRunningStatisticsAfterDense) {
   StepRecord r;
   checkNetwork(R"(  input x: f32[N, 6]
   input label: i32[N]

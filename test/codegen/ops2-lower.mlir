@@ -1,12 +1,21 @@
 // Generated code of the second op slice: avg_pool is a loop nest over the
 // output with its window clipped by index arithmetic and divided by its
-// padded extent; lrn sums squares over the channel window and takes
+// padded extent; lrn is a oneDNN call (site created in @init), or with
+// granularity=fine sums squares over the channel window and takes
 // exp(-beta log(scale)); concat copies each operand into a subview;
 // transpose is one linalg.generic reading through the inverse permutation;
 // reshape is a view. Dropout in @eval_step is the identity (no call, the
 // dense reads the input); in @train_step the runtime draws the mask from
 // (seed, stream, step) read from hyper[1..3], then y = x * mask / (1 - rate).
 // RUN: nnc-opt --nn-lower-cpu %s | FileCheck %s
+// RUN: nnc-opt --nn-lower-cpu=granularity=fine %s | FileCheck %s --check-prefix=FINE
+// FINE-LABEL: func.func @eval_step
+// FINE-NOT: nnc_cpu_lrn
+// FINE: math.log
+// FINE: math.exp
+// FINE-LABEL: func.func @train_step
+// FINE-NOT: nnc_cpu_lrn
+// FINE: return
 
 // CHECK-DAG: #[[PERM:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
 // CHECK-LABEL: func.func @eval_step
@@ -15,8 +24,7 @@
 // CHECK: arith.maxsi
 // CHECK: scf.for
 // CHECK: arith.divf
-// CHECK: math.log
-// CHECK: math.exp
+// CHECK: call @nnc_cpu_lrn_fwd(
 // CHECK: memref.subview %{{.*}}[0, 0, 0, 0] [2, 4, 3, 3] [1, 1, 1, 1]
 // CHECK: linalg.generic
 // CHECK: memref.subview %{{.*}}[0, 4, 0, 0] [2, 4, 3, 3] [1, 1, 1, 1]

@@ -10,7 +10,8 @@
 //
 //  * Reference/GoldenReference.Matches/<case>: every case, the double
 //    kernels forward and backward, within 1e-10 of the largest magnitude of
-//    each expected tensor.
+//    each expected tensor. (Dropout cases carry their 0/1 mask: PyTorch's
+//    generator is not nnc's, so only the arithmetic given a mask is pinned.)
 //  * Runtime/GoldenRuntime.Matches/<case>: conv2d, max_pool and dense cases
 //    through nnc_cpu_*_init / fwd / bwd in float32, within 1e-4 of the
 //    largest magnitude (inputs are float32 values, so only float32
@@ -454,6 +455,58 @@ void refBinary(const Golden &g) {
   expectRef("db", d.db, e2, g.tensor("db"));
 }
 
+void refScale(const Golden &g) {
+  const DTensor &x = g.tensor("x"), &r = g.tensor("r");
+  double f = g.attr("factor");
+  std::string err;
+  expectRef("y", ref::scale(x, f, &err), err, g.tensor("y"));
+  expectRef("dx", ref::scaleBackward(r, f, &err), err, g.tensor("dx"));
+}
+
+void refConcat(const Golden &g) {
+  int64_t count = g.intAttr("count"), axis = g.intAttr("axis");
+  ASSERT_GE(count, 1);
+  std::vector<DTensor> xs;
+  std::vector<std::vector<int64_t>> shapes;
+  for (int64_t i = 0; i < count; ++i) {
+    xs.push_back(g.tensor("x" + std::to_string(i)));
+    shapes.push_back(xs.back().shape);
+  }
+  std::string err;
+  expectRef("y", ref::concat(xs, axis, &err), err, g.tensor("y"));
+  std::vector<DTensor> dxs = ref::concatBackward(g.tensor("r"), shapes, axis, &err);
+  EXPECT_EQ(err, "");
+  ASSERT_EQ(dxs.size(), xs.size());
+  for (int64_t i = 0; i < count; ++i) {
+    std::string k = "dx" + std::to_string(i);
+    expectRef(k, dxs[i], "", g.tensor(k));
+  }
+}
+
+void refTranspose(const Golden &g) {
+  const DTensor &x = g.tensor("x"), &r = g.tensor("r");
+  std::vector<int64_t> perm = labelsOf(g.tensor("perm"));
+  std::string err;
+  expectRef("y", ref::transpose(x, perm, &err), err, g.tensor("y"));
+  expectRef("dx", ref::transposeBackward(r, perm, &err), err, g.tensor("dx"));
+}
+
+void refReshape(const Golden &g) {
+  const DTensor &x = g.tensor("x"), &r = g.tensor("r");
+  std::string err;
+  expectRef("y", ref::reshape(x, labelsOf(g.tensor("target")), &err), err, g.tensor("y"));
+  // The backward of reshape is reshape(dy, xShape).
+  expectRef("dx", ref::reshape(r, x.shape, &err), err, g.tensor("dx"));
+}
+
+void refDropout(const Golden &g) {
+  const DTensor &x = g.tensor("x"), &mask = g.tensor("mask"), &r = g.tensor("r");
+  double rate = g.attr("rate");
+  std::string err;
+  expectRef("y", ref::dropout(x, mask, rate, &err), err, g.tensor("y"));
+  expectRef("dx", ref::dropoutBackward(r, mask, rate, &err), err, g.tensor("dx"));
+}
+
 // --------------------------------------------------- runtime, per op ----
 
 std::vector<float> toFloat(const DTensor &t) {
@@ -588,6 +641,16 @@ TEST_P(GoldenReference, Matches) {
     refBatchNorm(*g);
   else if (op == "add" || op == "sub" || op == "mul" || op == "div")
     refBinary(*g);
+  else if (op == "scale")
+    refScale(*g);
+  else if (op == "concat")
+    refConcat(*g);
+  else if (op == "transpose")
+    refTranspose(*g);
+  else if (op == "reshape")
+    refReshape(*g);
+  else if (op == "dropout")
+    refDropout(*g);
   else
     FAIL() << "unknown op '" << op << "'";
 }
@@ -630,7 +693,8 @@ TEST(GoldenData, EveryFileParsesAndEveryOpIsCovered) {
   for (const char *op :
        {"conv2d", "max_pool", "avg_pool", "dense", "relu", "leaky_relu", "sigmoid", "tanh",
         "gelu", "flatten", "softmax", "softmax_cross_entropy", "accuracy", "lrn",
-        "batch_norm", "add", "mul"})
+        "batch_norm", "add", "mul", "sub", "div", "scale", "concat", "transpose", "reshape",
+        "dropout"})
     EXPECT_TRUE(ops.count(op)) << "no golden case for " << op;
 }
 

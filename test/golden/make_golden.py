@@ -535,6 +535,143 @@ binary_case("sub_3x1_2x3x4", "sub", [3, 1], [2, 3, 4])
 binary_case("div_2x3x4_3x1", "div", [2, 3, 4], [3, 1])
 
 
+
+# ------------------------------------------------------------------ scale
+
+def scale_case(name, shape, factor):
+    @case(name)
+    def run(w_out):
+        x = leaf(randn(*shape))
+        y = x * factor
+        r = backward(y)
+        w_out.comment("y = x * factor; dx = factor * dy")
+        w_out.attr("factor", factor)
+        w_out.tensor("x", x)
+        w_out.tensor("y", y)
+        w_out.tensor("r", r)
+        w_out.tensor("dx", x.grad)
+    run.op = "scale"
+
+
+scale_case("scale_0.5", [3, 4, 5], 0.5)
+scale_case("scale_-2.25", [2, 7], -2.25)
+scale_case("scale_0.1_rank4", [2, 3, 2, 2], 0.1)
+
+
+# ----------------------------------------------------------- leaky_relu
+
+unary_case("leaky_relu_0.01_rank4", "leaky_relu", lambda x: F.leaky_relu(x, 0.01),
+           [2, 3, 4, 5], 2.0, zeros=True, slope=0.01,
+           note="y = F.leaky_relu(x, slope) with PyTorch's default slope 0.01; "
+                "every 7th x is exactly 0 (gradient slope*dy there)")
+unary_case("leaky_relu_1.5", "leaky_relu", lambda x: F.leaky_relu(x, 1.5), [3, 5],
+           2.0, zeros=True, slope=1.5,
+           note="y = F.leaky_relu(x, slope) with a slope above 1; every 7th x is "
+                "exactly 0 (gradient slope*dy there)")
+
+
+# ---------------------------------------------------------------- concat
+
+def concat_case(name, shapes, axis):
+    @case(name)
+    def run(w_out):
+        xs = [leaf(randn(*s)) for s in shapes]
+        y = torch.cat(xs, dim=axis)
+        r = backward(y)
+        w_out.comment("y = torch.cat([x0, x1, ...], dim=axis); dx_i = the slice of "
+                      "dy that x_i filled")
+        w_out.attr("axis", axis)
+        w_out.attr("count", len(xs))
+        for i, x in enumerate(xs):
+            w_out.tensor("x%d" % i, x)
+        w_out.tensor("y", y)
+        w_out.tensor("r", r)
+        for i, x in enumerate(xs):
+            w_out.tensor("dx%d" % i, x.grad)
+    run.op = "concat"
+
+
+concat_case("concat_axis1_2", [[2, 3, 2, 2], [2, 1, 2, 2]], 1)
+concat_case("concat_axis1_3", [[2, 2, 3, 2], [2, 4, 3, 2], [2, 1, 3, 2]], 1)
+concat_case("concat_axis0_2", [[1, 3, 2], [2, 3, 2]], 0)
+concat_case("concat_axis-1_3", [[2, 3, 1], [2, 3, 4], [2, 3, 2]], -1)
+concat_case("concat_axis2_2", [[2, 2, 3, 2], [2, 2, 1, 2]], 2)
+
+
+# ------------------------------------------------------------- transpose
+
+def transpose_case(name, shape, perm):
+    @case(name)
+    def run(w_out):
+        x = leaf(randn(*shape))
+        y = x.permute(*perm)
+        r = backward(y)
+        w_out.comment("y = x.permute(perm): y.shape[i] = x.shape[perm[i]]")
+        w_out.tensor("x", x)
+        w_out.tensor("perm", torch.tensor(perm, dtype=torch.float64))
+        w_out.tensor("y", y)
+        w_out.tensor("r", r)
+        w_out.tensor("dx", x.grad)
+    run.op = "transpose"
+
+
+transpose_case("transpose_10", [3, 5], [1, 0])
+transpose_case("transpose_0231", [2, 3, 4, 2], [0, 2, 3, 1])
+transpose_case("transpose_0312", [2, 3, 4, 2], [0, 3, 1, 2])
+transpose_case("transpose_201", [3, 2, 4], [2, 0, 1])
+transpose_case("transpose_identity", [2, 3, 2], [0, 1, 2])
+
+
+# --------------------------------------------------------------- reshape
+
+def reshape_case(name, shape, target):
+    @case(name)
+    def run(w_out):
+        x = leaf(randn(*shape))
+        y = x.reshape(*target)
+        r = backward(y)
+        w_out.comment("y = x.reshape(target) (a -1 is inferred); dx = dy.reshape(x.shape)")
+        w_out.tensor("x", x)
+        w_out.tensor("target", torch.tensor(target, dtype=torch.float64))
+        w_out.tensor("y", y)
+        w_out.tensor("r", r)
+        w_out.tensor("dx", x.grad)
+    run.op = "reshape"
+
+
+reshape_case("reshape_2x12", [2, 3, 2, 2], [2, -1])
+reshape_case("reshape_6x4", [2, 3, 4], [6, 4])
+reshape_case("reshape_rank1_to_4", [24], [2, 1, 3, 4])
+
+
+# --------------------------------------------------------------- dropout
+
+def dropout_case(name, shape, rate):
+    @case(name)
+    def run(w_out):
+        # PyTorch's generator is not nnc's: a fixed 0/1 mask (kept with
+        # probability 1 - rate) goes into y = x * mask / (1 - rate) directly.
+        x = leaf(randn(*shape))
+        mask = (torch.rand(*shape) >= rate).to(torch.float64)
+        y = x * mask / (1 - rate)
+        r = backward(y)
+        w_out.comment("inverted dropout with a given 0/1 mask (PyTorch's generator "
+                      "is not nnc's): y = x * mask / (1 - rate), "
+                      "dx = dy * mask / (1 - rate), by autograd")
+        w_out.attr("rate", rate)
+        w_out.tensor("x", x)
+        w_out.tensor("mask", mask)
+        w_out.tensor("y", y)
+        w_out.tensor("r", r)
+        w_out.tensor("dx", x.grad)
+    run.op = "dropout"
+
+
+dropout_case("dropout_0.5", [3, 4, 5], 0.5)
+dropout_case("dropout_0.25_rank4", [2, 3, 2, 3], 0.25)
+dropout_case("dropout_0.9", [4, 6], 0.9)
+
+
 # ------------------------------------------------------------------ main
 
 def main():

@@ -47,11 +47,13 @@ cl::SubCommand kUpgrade("upgrade", "Rewrite .nn files to the newest language ver
 cl::SubCommand kCompile("compile", "Compile a network and print the IR of a pipeline stage");
 cl::SubCommand kTrain("train", "Compile a network and train it as its solver and data sections say");
 cl::SubCommand kRun("run", "Evaluate a network once on its data, compiled or interpreted");
+cl::SubCommand kEval("eval", "Evaluate a checkpoint on the whole test split: each output's average");
+cl::SubCommand kBench("bench", "Time the training step per layer (forward, backward) on synthetic data");
 
 cl::list<std::string> kCheckFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                   cl::sub(kCheck), cl::cat(kCategory));
 cl::opt<std::string> kFile(cl::Positional, cl::Required, cl::desc("<file.nn>"), cl::sub(kCompile),
-                           cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+                           cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
 cl::opt<bool> kInterp("interp", cl::desc("Use the reference evaluator (double) instead of compiled code"),
                       cl::sub(kRun), cl::cat(kCategory));
 cl::opt<int64_t> kExamples("examples", cl::desc("How many examples to evaluate"), cl::init(256),
@@ -74,27 +76,50 @@ cl::opt<std::string> kOutput("o", cl::desc("Write the output to a file"), cl::va
 
 cl::opt<int64_t> kEpochs("epochs", cl::desc("Epochs to train (default: the solver's)"), cl::init(0),
                          cl::sub(kTrain), cl::cat(kCategory));
-cl::opt<int64_t> kSeed("seed", cl::desc("Seed of initialization and data order (default: the solver's)"),
-                       cl::init(-1), cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+cl::opt<int64_t> kSeed("seed", cl::desc("Seed of initialization and data order (default: the solver's; "
+                                        "nnc eval: the checkpoint's)"),
+                       cl::init(-1), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench),
+                       cl::cat(kCategory));
 cl::opt<int> kThreads("threads", cl::desc("Worker threads (default: all cores)"), cl::init(0),
-                      cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+                      cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
 cl::opt<std::string> kData("data", cl::desc("Directory searched for the data section's files"),
-                           cl::value_desc("dir"), cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+                           cl::value_desc("dir"), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval),
+                           cl::cat(kCategory));
 cl::opt<int64_t> kTrainLimit("train-examples", cl::desc("Train on the first N examples only"),
                              cl::init(0), cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<int64_t> kTestLimit("test-examples", cl::desc("Test on the first N examples only"),
-                            cl::init(0), cl::sub(kTrain), cl::cat(kCategory));
+                            cl::init(0), cl::sub(kTrain), cl::sub(kEval), cl::cat(kCategory));
 cl::opt<std::string> kSave("save", cl::desc("Write a checkpoint to this file after each epoch"),
                           cl::value_desc("path"), cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<std::string> kResume("resume",
                             cl::desc("Continue training from this checkpoint (--epochs counts all epochs)"),
                             cl::value_desc("path"), cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<std::string> kWeights("weights", cl::desc("Evaluate with the parameters of this checkpoint"),
-                             cl::value_desc("path"), cl::sub(kRun), cl::cat(kCategory));
+                             cl::value_desc("path"), cl::sub(kRun), cl::sub(kEval), cl::cat(kCategory));
+cl::opt<int64_t> kBenchBatch("batch", cl::desc("Batch size (default: the solver's)"), cl::init(0), cl::sub(kBench),
+                             cl::cat(kCategory));
+cl::opt<int64_t> kIterations("iterations", cl::desc("Timed training steps (default: 20)"), cl::init(20),
+                             cl::sub(kBench), cl::cat(kCategory));
+cl::opt<int64_t> kWarmup("warmup", cl::desc("Untimed training steps before them (default: 2)"), cl::init(2),
+                         cl::sub(kBench), cl::cat(kCategory));
 cl::opt<bool> kNoCache("no-cache",
                        cl::desc("Compile afresh and keep nothing (compiled models are otherwise kept in "
                                 "$NNC_CACHE_DIR, $XDG_CACHE_HOME/nnc or ~/.cache/nnc)"),
-                       cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+                       cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
+enum class Granularity { Auto, Coarse, Fine };
+cl::opt<Granularity> kGranularity(
+    "granularity",
+    cl::desc("How conv2d, max_pool and dense are implemented where no @coarse or @fine decides (SPEC 14)"),
+    cl::values(clEnumValN(Granularity::Auto, "auto", "the library where it has the op (today: coarse)"),
+               clEnumValN(Granularity::Coarse, "coarse", "oneDNN calls"),
+               clEnumValN(Granularity::Fine, "fine", "generated loops")),
+    cl::init(Granularity::Auto), cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench),
+    cl::cat(kCategory));
+
+const char *granularityName() {
+  return kGranularity == Granularity::Fine ? "fine" : kGranularity == Granularity::Coarse ? "coarse" : "auto";
+}
+
 cl::list<std::string> kFmtFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                 cl::sub(kFmt), cl::sub(kUpgrade), cl::cat(kCategory));
 
@@ -113,7 +138,7 @@ cl::opt<DiagFormat> kDiagFormat(
     cl::values(clEnumValN(DiagFormat::Text, "text", "file:line:col: error: ... with the source line"),
                clEnumValN(DiagFormat::Json, "json", "a JSON array per file, for tools")),
     cl::init(DiagFormat::Text), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade), cl::sub(kCompile),
-    cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+    cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
 
 enum class Color { Auto, Always, Never };
 cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
@@ -121,12 +146,13 @@ cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
                                  clEnumValN(Color::Always, "always", "always"),
                                  clEnumValN(Color::Never, "never", "never")),
                       cl::init(Color::Auto), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade),
-                      cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::cat(kCategory));
+                      cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench),
+                      cl::cat(kCategory));
 
 cl::opt<std::string> kStdlib("stdlib", cl::desc("Directory of the standard library (std/*.nn)"),
                              cl::value_desc("dir"), cl::sub(kCheck), cl::sub(kFmt),
                              cl::sub(kUpgrade), cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun),
-                             cl::cat(kCategory));
+                             cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
 
 bool useColor() {
   if (kColor == Color::Always) return true;
@@ -283,6 +309,7 @@ int runCompile(const char *argv0) {
     po.stage = kEmit == Emit::Llvm ? nnc::Stage::LLVM : *stage;
     po.batch = kBatch > 0 ? kBatch : program.solver.batch;
     po.training = program.solver.present;
+    po.granularity = granularityName();
     if (!module || failed(nnc::runPipeline(*module, po))) {
       status = 1;
     } else {
@@ -310,20 +337,27 @@ int runCompile(const char *argv0) {
   return status ? status : (fe->diags().errorCount() ? 1 : 0);
 }
 
+/// The options every command that compiles a model shares.
+nnc::TrainOptions commonOptions() {
+  nnc::TrainOptions o;
+  o.seed = kSeed;
+  o.threads = kThreads;
+  o.dataDir = kData;
+  o.cacheDir = kNoCache ? "" : nnc::defaultCacheDir();
+  o.granularity = granularityName();
+  return o;
+}
+
 int runTrain(const char *argv0) {
   nnc::Program program;
   auto fe = checkOne(argv0, program);
   if (!fe) return 1;
-  nnc::TrainOptions o;
+  nnc::TrainOptions o = commonOptions();
   o.epochs = kEpochs;
-  o.seed = kSeed;
-  o.threads = kThreads;
-  o.dataDir = kData;
   o.trainLimit = kTrainLimit;
   o.testLimit = kTestLimit;
   o.savePath = kSave;
   o.resumePath = kResume;
-  o.cacheDir = kNoCache ? "" : nnc::defaultCacheDir();
   if (kEpochs < 0 || kThreads < 0 || kTrainLimit < 0 || kTestLimit < 0) {
     errs() << "nnc train: --epochs, --threads, --train-examples and --test-examples must not be negative\n";
     return 2;
@@ -352,14 +386,47 @@ int runRun(const char *argv0) {
     errs() << "nnc run: --weights needs a file name\n";
     return 2;
   }
-  nnc::TrainOptions o;
-  o.seed = kSeed;
-  o.threads = kThreads;
-  o.dataDir = kData;
+  nnc::TrainOptions o = commonOptions();
   o.weightsPath = kWeights;
-  o.cacheDir = kNoCache ? "" : nnc::defaultCacheDir();
   size_t printed = printCheckDiags(fe->diags());
   bool ok = nnc::runOnce(kFile, program, fe->diags(), o, kExamples, kInterp, std::cout);
+  finishDiags(fe->diags(), printed);
+  return ok ? 0 : 1;
+}
+
+int runEval(const char *argv0) {
+  if (!kWeights.getNumOccurrences() || kWeights.empty()) {
+    errs() << "nnc eval: --weights PATH is required: the checkpoint whose parameters to evaluate (nnc train --save "
+              "writes one)\n";
+    return 2;
+  }
+  if (kThreads < 0 || kTestLimit < 0) {
+    errs() << "nnc eval: --threads and --test-examples must not be negative\n";
+    return 2;
+  }
+  nnc::Program program;
+  auto fe = checkOne(argv0, program);
+  if (!fe) return 1;
+  nnc::TrainOptions o = commonOptions();
+  o.testLimit = kTestLimit;
+  o.weightsPath = kWeights;
+  size_t printed = printCheckDiags(fe->diags());
+  bool ok = nnc::evaluateCheckpoint(kFile, program, fe->diags(), o, std::cout);
+  finishDiags(fe->diags(), printed);
+  return ok ? 0 : 1;
+}
+
+int runBench(const char *argv0) {
+  if (kBenchBatch < 0 || kIterations < 1 || kWarmup < 0 || kThreads < 0) {
+    errs() << "nnc bench: --iterations must be at least 1, and --batch, --warmup and --threads not negative\n";
+    return 2;
+  }
+  nnc::Program program;
+  auto fe = checkOne(argv0, program);
+  if (!fe) return 1;
+  nnc::TrainOptions o = commonOptions();
+  size_t printed = printCheckDiags(fe->diags());
+  bool ok = nnc::bench(kFile, program, fe->diags(), o, kBenchBatch, kIterations, kWarmup, std::cout);
   finishDiags(fe->diags(), printed);
   return ok ? 0 : 1;
 }
@@ -386,6 +453,8 @@ int main(int argc, char **argv) {
   if (kCompile) return runCompile(argv[0]);
   if (kTrain) return runTrain(argv[0]);
   if (kRun) return runRun(argv[0]);
+  if (kEval) return runEval(argv[0]);
+  if (kBench) return runBench(argv[0]);
   cl::PrintHelpMessage();
   return 2;
 }

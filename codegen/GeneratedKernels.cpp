@@ -1,0 +1,355 @@
+//===- GeneratedKernels.cpp - conv2d, max_pool and dense as loops ----------===//
+//
+// Plain scf loops, written for the loop vectorizer rather than tuned:
+//
+// - convolution forward and backward data: per (image, channel pair, kernel
+//   tap), an axpy over the output cells the tap reads inside the input. The
+//   range of those cells is computed per tap (affine.max/min of ceil and
+//   floor divisions), so padding costs no test in the inner loops;
+// - convolution backward filter, dense forward and the bias gradients:
+//   dot products kept in registers (scf.for iter_args);
+// - dense backward: axpys over contiguous rows;
+// - max_pool: each window clipped to the input, scanned in order; the
+//   backward recomputes the argmax from the saved input (sequential loops:
+//   overlapping windows add without races).
+//
+// The accumulating additions carry `reassoc` and `contract`: LLVM may
+// vectorize the sums and use fused multiply-adds. Results then differ from
+// the reference kernels by rounding only.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/GeneratedKernels.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <tuple>
+#include <utility>
+
+using namespace mlir;
+
+namespace nnc::cpu {
+namespace {
+
+using Body = function_ref<void(OpBuilder &, Location, Value)>;
+using SumBody = function_ref<Value(OpBuilder &, Location, Value, Value)>;
+
+ArrayRef<int64_t> shapeOf(Value memref) { return cast<MemRefType>(memref.getType()).getShape(); }
+Value cidx(OpBuilder &b, Location l, int64_t v) { return b.create<arith::ConstantIndexOp>(l, v); }
+Value zero(OpBuilder &b, Location l) { return b.create<arith::ConstantOp>(l, b.getF32FloatAttr(0)); }
+
+/// for iv in [lb, ub): body(iv). No iteration when ub <= lb.
+void forRange(OpBuilder &b, Location l, Value lb, Value ub, Body body) {
+  b.create<scf::ForOp>(l, lb, ub, cidx(b, l, 1), ValueRange{}, [&](OpBuilder &nb, Location il, Value iv, ValueRange) {
+    body(nb, il, iv);
+    nb.create<scf::YieldOp>(il);
+  });
+}
+void forN(OpBuilder &b, Location l, int64_t n, Body body) { forRange(b, l, cidx(b, l, 0), cidx(b, l, n), body); }
+
+/// acc = init; for iv in [lb, ub): acc = body(iv, acc). Returns acc.
+Value sumRange(OpBuilder &b, Location l, Value lb, Value ub, Value init, SumBody body) {
+  auto loop = b.create<scf::ForOp>(l, lb, ub, cidx(b, l, 1), ValueRange{init},
+                                   [&](OpBuilder &nb, Location il, Value iv, ValueRange acc) {
+    nb.create<scf::YieldOp>(il, ValueRange{body(nb, il, iv, acc[0])});
+  });
+  return loop.getResult(0);
+}
+Value sumN(OpBuilder &b, Location l, int64_t n, Value init, SumBody body) {
+  return sumRange(b, l, cidx(b, l, 0), cidx(b, l, n), init, body);
+}
+
+/// acc + p * q; LLVM may reassociate the sum it belongs to and fuse the two.
+Value mulAdd(OpBuilder &b, Location l, Value acc, Value p, Value q) {
+  auto fm = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+  return b.create<arith::AddFOp>(l, acc, b.create<arith::MulFOp>(l, p, q, fm), fm);
+}
+Value add(OpBuilder &b, Location l, Value acc, Value v) {
+  auto fm = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+  return b.create<arith::AddFOp>(l, acc, v, fm);
+}
+
+Value load(OpBuilder &b, Location l, Value m, ValueRange at) { return b.create<memref::LoadOp>(l, m, at); }
+void store(OpBuilder &b, Location l, Value v, Value m, ValueRange at) { b.create<memref::StoreOp>(l, v, m, at); }
+
+AffineExpr dim(OpBuilder &b, unsigned i) { return getAffineDimExpr(i, b.getContext()); }
+AffineExpr constant(OpBuilder &b, int64_t v) { return getAffineConstantExpr(v, b.getContext()); }
+Value apply(OpBuilder &b, Location l, AffineExpr e, ValueRange operands) {
+  return b.create<affine::AffineApplyOp>(l, AffineMap::get(operands.size(), 0, e), operands);
+}
+Value maxOf(OpBuilder &b, Location l, ArrayRef<AffineExpr> es, ValueRange operands) {
+  return b.create<affine::AffineMaxOp>(l, AffineMap::get(operands.size(), 0, es, b.getContext()), operands);
+}
+Value minOf(OpBuilder &b, Location l, ArrayRef<AffineExpr> es, ValueRange operands) {
+  return b.create<affine::AffineMinOp>(l, AffineMap::get(operands.size(), 0, es, b.getContext()), operands);
+}
+
+void fillZero(OpBuilder &b, Location l, Value m) {
+  b.create<linalg::FillOp>(l, ValueRange{zero(b, l)}, ValueRange{m});
+}
+
+/// y[n, o, ...] = bias[o].
+void fillWithBias(OpBuilder &b, Location l, Value bias, Value y) {
+  int64_t rank = shapeOf(y).size();
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, {dim(b, 1)}, b.getContext()), b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  b.create<linalg::GenericOp>(l, TypeRange{}, ValueRange{bias}, ValueRange{y}, maps, iters,
+                              [](OpBuilder &nb, Location il, ValueRange a) { nb.create<linalg::YieldOp>(il, a[0]); });
+}
+
+/// db[o] = the sum of dy[n, o, ...] over every n and the trailing dims.
+void biasGradient(OpBuilder &b, Location l, Value dy, Value db) {
+  ArrayRef<int64_t> s = shapeOf(dy);
+  forN(b, l, s[1], [&](OpBuilder &b1, Location l1, Value o) {
+    Value sum = sumN(b1, l1, s[0], zero(b1, l1), [&](OpBuilder &b2, Location l2, Value n, Value acc) {
+      if (s.size() == 2) return add(b2, l2, acc, load(b2, l2, dy, {n, o}));
+      return sumN(b2, l2, s[2], acc, [&](OpBuilder &b3, Location l3, Value h, Value acc3) {
+        return sumN(b3, l3, s[3], acc3, [&](OpBuilder &b4, Location l4, Value w, Value acc4) {
+          return add(b4, l4, acc4, load(b4, l4, dy, {n, o, h, w}));
+        });
+      });
+    });
+    store(b1, l1, sum, db, {o});
+  });
+}
+
+// ---- conv2d ----
+
+struct ConvGeom {
+  int64_t N, C, H, W, O, Cg, Og, kh, kw, Ho, Wo;
+  ConvAttrs a;
+};
+
+ConvGeom geometry(Value x, Value w, Value y, const ConvAttrs &a) {
+  ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w), ys = shapeOf(y);
+  return {xs[0], xs[1], xs[2], xs[3], ws[0], ws[1], ws[0] / a.groups, ws[2], ws[3], ys[2], ys[3], a};
+}
+
+/// The output positions [lo, hi) at which kernel tap t reads inside the
+/// input along one axis: 0 <= o s + t d - p < in, 0 <= o < out.
+std::pair<Value, Value> tapRange(OpBuilder &b, Location l, Value t, int64_t s, int64_t d, int64_t p, int64_t in,
+                                 int64_t out) {
+  AffineExpr t0 = dim(b, 0);
+  Value lo = maxOf(b, l, {constant(b, 0), (constant(b, p) - t0 * d).ceilDiv(s)}, t);
+  Value hi = minOf(b, l, {constant(b, out), (constant(b, in - 1 + p) - t0 * d).floorDiv(s) + 1}, t);
+  return {lo, hi};
+}
+
+/// The input position o s + t d - p.
+Value inputAt(OpBuilder &b, Location l, Value o, Value t, int64_t s, int64_t d, int64_t p) {
+  return apply(b, l, dim(b, 0) * s + dim(b, 1) * d - p, {o, t});
+}
+
+/// The output cells of one kernel tap (i, j) that read inside the input.
+struct Tap {
+  Value i, j, ohLo, ohHi, owLo, owHi;
+};
+
+/// for i < kh, j < kw: body(tap).
+void forEachTap(OpBuilder &b, Location l, const ConvGeom &g, function_ref<void(OpBuilder &, Location, const Tap &)> body) {
+  forN(b, l, g.kh, [&](OpBuilder &b1, Location l1, Value i) {
+    std::pair<Value, Value> rows = tapRange(b1, l1, i, g.a.sh, g.a.dh, g.a.ph, g.H, g.Ho);
+    forN(b1, l1, g.kw, [&](OpBuilder &b2, Location l2, Value j) {
+      std::pair<Value, Value> cols = tapRange(b2, l2, j, g.a.sw, g.a.dw, g.a.pw, g.W, g.Wo);
+      body(b2, l2, Tap{i, j, rows.first, rows.second, cols.first, cols.second});
+    });
+  });
+}
+
+/// for each output cell (oh, ow) of the tap: body(oh, ow, ih, iw).
+void forEachCell(OpBuilder &b, Location l, const ConvGeom &g, const Tap &t,
+                 function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  forRange(b, l, t.ohLo, t.ohHi, [&](OpBuilder &b1, Location l1, Value oh) {
+    Value ih = inputAt(b1, l1, oh, t.i, g.a.sh, g.a.dh, g.a.ph);
+    forRange(b1, l1, t.owLo, t.owHi, [&](OpBuilder &b2, Location l2, Value ow) {
+      body(b2, l2, {oh, ow, ih, inputAt(b2, l2, ow, t.j, g.a.sw, g.a.dw, g.a.pw)});
+    });
+  });
+}
+
+/// The first input channel of output channel o's group.
+Value groupBase(OpBuilder &b, Location l, const ConvGeom &g, Value o) {
+  return apply(b, l, dim(b, 0).floorDiv(g.Og) * g.Cg, {o});
+}
+
+} // namespace
+
+void buildConv2d(OpBuilder &b, Location l, Value x, Value w, Value bias, Value y, const ConvAttrs &a) {
+  ConvGeom g = geometry(x, w, y, a);
+  if (bias) fillWithBias(b, l, bias, y);
+  else fillZero(b, l, y);
+  // y[n, o] += w[o, ci, i, j] * (x[n, c] shifted by the tap), c = o's group's ci-th channel.
+  forN(b, l, g.N, [&](OpBuilder &b1, Location l1, Value n) {
+    forN(b1, l1, g.O, [&](OpBuilder &b2, Location l2, Value o) {
+      Value base = groupBase(b2, l2, g, o);
+      forN(b2, l2, g.Cg, [&](OpBuilder &b3, Location l3, Value ci) {
+        Value c = b3.create<arith::AddIOp>(l3, base, ci);
+        forEachTap(b3, l3, g, [&](OpBuilder &b4, Location l4, const Tap &t) {
+          Value wv = load(b4, l4, w, {o, ci, t.i, t.j});
+          forEachCell(b4, l4, g, t, [&](OpBuilder &b5, Location l5, ValueRange at) {
+            SmallVector<Value> yi = {n, o, at[0], at[1]};
+            Value xv = load(b5, l5, x, {n, c, at[2], at[3]});
+            store(b5, l5, mulAdd(b5, l5, load(b5, l5, y, yi), wv, xv), y, yi);
+          });
+        });
+      });
+    });
+  });
+}
+
+void buildConv2dBackwardData(OpBuilder &b, Location l, Value dy, Value w, Value dx, const ConvAttrs &a) {
+  ConvGeom g = geometry(dx, w, dy, a);
+  fillZero(b, l, dx);
+  // dx[n, c] (shifted by the tap) += w[o, ci, i, j] * dy[n, o], o over c's group.
+  forN(b, l, g.N, [&](OpBuilder &b1, Location l1, Value n) {
+    forN(b1, l1, g.C, [&](OpBuilder &b2, Location l2, Value c) {
+      Value ci = apply(b2, l2, dim(b2, 0) % g.Cg, {c});
+      Value firstOut = apply(b2, l2, dim(b2, 0).floorDiv(g.Cg) * g.Og, {c});
+      forN(b2, l2, g.Og, [&](OpBuilder &b3, Location l3, Value og) {
+        Value o = b3.create<arith::AddIOp>(l3, firstOut, og);
+        forEachTap(b3, l3, g, [&](OpBuilder &b4, Location l4, const Tap &t) {
+          Value wv = load(b4, l4, w, {o, ci, t.i, t.j});
+          forEachCell(b4, l4, g, t, [&](OpBuilder &b5, Location l5, ValueRange at) {
+            SmallVector<Value> xi = {n, c, at[2], at[3]};
+            Value g5 = load(b5, l5, dy, {n, o, at[0], at[1]});
+            store(b5, l5, mulAdd(b5, l5, load(b5, l5, dx, xi), wv, g5), dx, xi);
+          });
+        });
+      });
+    });
+  });
+}
+
+void buildConv2dBackwardFilter(OpBuilder &b, Location l, Value x, Value dy, Value dw, Value db, const ConvAttrs &a) {
+  ConvGeom g = geometry(x, dw, dy, a);
+  // dw[o, ci, i, j] = the sum over n and the tap's cells of x[n, c, ih, iw] dy[n, o, oh, ow].
+  forN(b, l, g.O, [&](OpBuilder &b1, Location l1, Value o) {
+    Value base = groupBase(b1, l1, g, o);
+    forN(b1, l1, g.Cg, [&](OpBuilder &b2, Location l2, Value ci) {
+      Value c = b2.create<arith::AddIOp>(l2, base, ci);
+      forEachTap(b2, l2, g, [&](OpBuilder &b3, Location l3, const Tap &t) {
+        Value sum = sumN(b3, l3, g.N, zero(b3, l3), [&](OpBuilder &b4, Location l4, Value n, Value acc) {
+          return sumRange(b4, l4, t.ohLo, t.ohHi, acc, [&](OpBuilder &b5, Location l5, Value oh, Value acc5) {
+            Value ih = inputAt(b5, l5, oh, t.i, g.a.sh, g.a.dh, g.a.ph);
+            return sumRange(b5, l5, t.owLo, t.owHi, acc5, [&](OpBuilder &b6, Location l6, Value ow, Value acc6) {
+              Value iw = inputAt(b6, l6, ow, t.j, g.a.sw, g.a.dw, g.a.pw);
+              return mulAdd(b6, l6, acc6, load(b6, l6, x, {n, c, ih, iw}), load(b6, l6, dy, {n, o, oh, ow}));
+            });
+          });
+        });
+        store(b3, l3, sum, dw, {o, ci, t.i, t.j});
+      });
+    });
+  });
+  if (db) biasGradient(b, l, dy, db);
+}
+
+// ---- max_pool ----
+
+namespace {
+
+/// The cells [lo, hi) of output position o's window inside the input.
+std::pair<Value, Value> window(OpBuilder &b, Location l, Value o, int64_t k, int64_t s, int64_t p, int64_t in) {
+  AffineExpr start = dim(b, 0) * s - p;
+  return {maxOf(b, l, {start, constant(b, 0)}, o), minOf(b, l, {start + k, constant(b, in)}, o)};
+}
+
+/// The first maximum of x[n, c] over the window of (oh, ow) in scan order,
+/// a NaN replacing any value (ir/reference/Kernels.cpp's argmaxInWindow):
+/// {value, row, column}.
+SmallVector<Value> argmax(OpBuilder &b, Location l, Value x, Value n, Value c, Value oh, Value ow, const PoolAttrs &a) {
+  ArrayRef<int64_t> xs = shapeOf(x);
+  Value hLo, hHi, wLo, wHi;
+  std::tie(hLo, hHi) = window(b, l, oh, a.kh, a.sh, a.ph, xs[2]);
+  std::tie(wLo, wHi) = window(b, l, ow, a.kw, a.sw, a.pw, xs[3]);
+  Value first = load(b, l, x, {n, c, hLo, wLo});
+  Value one = cidx(b, l, 1);
+  auto rows = b.create<scf::ForOp>(l, hLo, hHi, one, ValueRange{first, hLo, wLo},
+                                   [&](OpBuilder &b1, Location l1, Value h, ValueRange best) {
+    auto cols = b1.create<scf::ForOp>(l1, wLo, wHi, one, best, [&](OpBuilder &b2, Location l2, Value w, ValueRange cur) {
+      Value v = load(b2, l2, x, {n, c, h, w});
+      Value greater = b2.create<arith::CmpFOp>(l2, arith::CmpFPredicate::OGT, v, cur[0]);
+      Value isNan = b2.create<arith::CmpFOp>(l2, arith::CmpFPredicate::UNO, v, v);
+      Value take = b2.create<arith::OrIOp>(l2, greater, isNan);
+      b2.create<scf::YieldOp>(l2, ValueRange{b2.create<arith::SelectOp>(l2, take, v, cur[0]),
+                                             b2.create<arith::SelectOp>(l2, take, h, cur[1]),
+                                             b2.create<arith::SelectOp>(l2, take, w, cur[2])});
+    });
+    b1.create<scf::YieldOp>(l1, cols.getResults());
+  });
+  return SmallVector<Value>(rows.getResults());
+}
+
+/// for n, c, oh, ow over y's shape: body(n, c, oh, ow).
+void forEachOutput(OpBuilder &b, Location l, ArrayRef<int64_t> ys,
+                   function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  SmallVector<Value> lbs(4, cidx(b, l, 0)), ubs, steps(4, cidx(b, l, 1));
+  for (int64_t d : ys) ubs.push_back(cidx(b, l, d));
+  scf::buildLoopNest(b, l, lbs, ubs, steps, body);
+}
+
+} // namespace
+
+void buildMaxPool(OpBuilder &b, Location l, Value x, Value y, const PoolAttrs &a) {
+  forEachOutput(b, l, shapeOf(y), [&](OpBuilder &nb, Location il, ValueRange at) {
+    store(nb, il, argmax(nb, il, x, at[0], at[1], at[2], at[3], a)[0], y, at);
+  });
+}
+
+void buildMaxPoolBackward(OpBuilder &b, Location l, Value x, Value dy, Value dx, const PoolAttrs &a) {
+  fillZero(b, l, dx);
+  forEachOutput(b, l, shapeOf(dy), [&](OpBuilder &nb, Location il, ValueRange at) {
+    SmallVector<Value> best = argmax(nb, il, x, at[0], at[1], at[2], at[3], a);
+    SmallVector<Value> xi = {at[0], at[1], best[1], best[2]};
+    store(nb, il, add(nb, il, load(nb, il, dx, xi), load(nb, il, dy, at)), dx, xi);
+  });
+}
+
+// ---- dense ----
+
+void buildDense(OpBuilder &b, Location l, Value x, Value w, Value bias, Value y) {
+  ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
+  forN(b, l, xs[0], [&](OpBuilder &b1, Location l1, Value n) {
+    forN(b1, l1, ws[0], [&](OpBuilder &b2, Location l2, Value o) {
+      Value init = bias ? load(b2, l2, bias, {o}) : zero(b2, l2);
+      Value sum = sumN(b2, l2, xs[1], init, [&](OpBuilder &b3, Location l3, Value k, Value acc) {
+        return mulAdd(b3, l3, acc, load(b3, l3, x, {n, k}), load(b3, l3, w, {o, k}));
+      });
+      store(b2, l2, sum, y, {n, o});
+    });
+  });
+}
+
+void buildDenseBackwardData(OpBuilder &b, Location l, Value dy, Value w, Value dx) {
+  ArrayRef<int64_t> ws = shapeOf(w), ds = shapeOf(dy);
+  fillZero(b, l, dx);
+  // Row n of dx += dy[n, o] * row o of w.
+  forN(b, l, ds[0], [&](OpBuilder &b1, Location l1, Value n) {
+    forN(b1, l1, ws[0], [&](OpBuilder &b2, Location l2, Value o) {
+      Value g = load(b2, l2, dy, {n, o});
+      forN(b2, l2, ws[1], [&](OpBuilder &b3, Location l3, Value k) {
+        store(b3, l3, mulAdd(b3, l3, load(b3, l3, dx, {n, k}), g, load(b3, l3, w, {o, k})), dx, {n, k});
+      });
+    });
+  });
+}
+
+void buildDenseBackwardWeights(OpBuilder &b, Location l, Value x, Value dy, Value dw, Value db) {
+  ArrayRef<int64_t> xs = shapeOf(x), ds = shapeOf(dy);
+  fillZero(b, l, dw);
+  // Row o of dw += dy[n, o] * row n of x.
+  forN(b, l, ds[1], [&](OpBuilder &b1, Location l1, Value o) {
+    forN(b1, l1, xs[0], [&](OpBuilder &b2, Location l2, Value n) {
+      Value g = load(b2, l2, dy, {n, o});
+      forN(b2, l2, xs[1], [&](OpBuilder &b3, Location l3, Value k) {
+        store(b3, l3, mulAdd(b3, l3, load(b3, l3, dw, {o, k}), g, load(b3, l3, x, {n, k})), dw, {o, k});
+      });
+    });
+  });
+  if (db) biasGradient(b, l, dy, db);
+}
+
+} // namespace nnc::cpu
