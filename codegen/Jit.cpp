@@ -29,12 +29,16 @@ int64_t ManifestEntry::numel() const {
 JitModel::JitModel() = default;
 JitModel::~JitModel() = default;
 
-MemRefDescriptor::MemRefDescriptor(void *data, const std::vector<int64_t> &shape) {
-  words_ = {(int64_t)(intptr_t)data, (int64_t)(intptr_t)data, 0};
-  words_.insert(words_.end(), shape.begin(), shape.end());
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
-  words_.insert(words_.end(), strides.begin(), strides.end());
+MemRefDescriptor::MemRefDescriptor(void *data, llvm::ArrayRef<int64_t> shape) {
+  size_t rank = std::min(shape.size(), kMaxRank);
+  words_[0] = words_[1] = (int64_t)(intptr_t)data;
+  int64_t *sizes = words_ + 3, *strides = sizes + rank;
+  int64_t stride = 1;
+  for (size_t i = rank; i-- > 0;) {
+    sizes[i] = shape[i];
+    strides[i] = stride;
+    stride *= shape[i];
+  }
 }
 
 static const char *const kManifestAttrs[] = {"nn.manifest", "nn.state_bytes", "nn.workspace_bytes",
@@ -220,8 +224,10 @@ std::unique_ptr<JitModel> JitModel::create(mlir::ModuleOp module, std::string &e
   return load(object, manifestOf(module), error);
 }
 
-bool JitModel::call(const std::string &name, std::vector<void *> args, std::string &error) {
-  auto &fn = functions_[name];
+bool JitModel::call(const std::string &name, llvm::ArrayRef<void *> args, std::string &error) {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) it = functions_.emplace(name, nullptr).first;
+  void *&fn = it->second;
   if (!fn) {
     auto address = jit_->lookup("_mlir_ciface_" + name);
     if (!address) {

@@ -3,6 +3,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
 
 #include <map>
 #include <memory>
@@ -44,7 +45,7 @@ public:
 
   /// Calls a function with the c-interface arguments (pointers to the
   /// argument values: memref descriptors are passed by pointer).
-  bool call(const std::string &name, std::vector<void *> args, std::string &error);
+  bool call(const std::string &name, llvm::ArrayRef<void *> args, std::string &error);
 
   int64_t stateBytes = 0, workspaceBytes = 0;
   std::vector<ManifestEntry> manifest;
@@ -60,12 +61,15 @@ private:
 /// base, aligned, offset, sizes[rank], strides[rank] (row-major, dense).
 class MemRefDescriptor {
 public:
-  MemRefDescriptor(void *data, const std::vector<int64_t> &shape);
+  static constexpr size_t kMaxRank = 8;
+  /// Ranks above kMaxRank are cut (nnc's tensors have at most 5 dims); no
+  /// heap memory, so that a training step allocates nothing.
+  MemRefDescriptor(void *data, llvm::ArrayRef<int64_t> shape);
   /// What a c-interface function takes for a memref argument.
-  void *get() { return words_.data(); }
+  void *get() { return words_; }
 
 private:
-  std::vector<int64_t> words_;
+  int64_t words_[3 + 2 * kMaxRank] = {};
 };
 
 /// The module attributes a compiled model needs besides its code.

@@ -34,7 +34,9 @@ namespace nnc {
 double learningRate(const Value &lr, int64_t it) {
   if (lr.isNumber()) return lr.number();
   double rate = 1;
-  std::vector<Value> factors = lr.kind == Value::Kind::Product ? lr.elems : std::vector<Value>{lr};
+  // A view, not a copy: the host evaluates this every step, and a step allocates nothing.
+  llvm::ArrayRef<Value> factors = lr.kind == Value::Kind::Product ? llvm::ArrayRef<Value>(lr.elems)
+                                                                  : llvm::ArrayRef<Value>(lr);
   // The base rate: the product of the plain numbers (cosine's min_lr is relative to it).
   double base = 1;
   for (const Value &f : factors)
@@ -772,27 +774,36 @@ private:
   /// bits of 32-bit unsigned words (dropout draws its masks from them).
   bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr, float *metrics,
             int64_t iteration = 0) {
-    std::vector<int64_t> imageShape = inputShape(b);
-    MemRefDescriptor state(state_->p, {model_->stateBytes}), ws(workspace_->p, {std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0)});
+    // Nothing here touches the heap: a step allocates no memory (AllocationTest).
+    int64_t imageShape[MemRefDescriptor::kMaxRank];
+    const auto &dims = g_.nodes[g_.inputs[0].second].type.dims;
+    size_t rank = std::min(dims.size(), MemRefDescriptor::kMaxRank);
+    imageShape[0] = b;
+    for (size_t i = 1; i < rank; ++i) imageShape[i] = dims[i].value;
+    int64_t stateBytes = model_->stateBytes,
+            wsBytes = std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0);
+    MemRefDescriptor state(state_->p, {stateBytes}), ws(workspace_->p, {wsBytes});
     void *labelData = labels;
     if (g_.nodes[g_.inputs[1].second].type.dtype == shapes::DType::I64) {
       labels64_.assign(labels, labels + b);
       labelData = labels64_.data();
     }
-    MemRefDescriptor img(images, imageShape), lab(labelData, {b});
+    MemRefDescriptor img(images, llvm::ArrayRef<int64_t>(imageShape, rank)), lab(labelData, {b});
     float hyper[4] = {lr, 0, 0, 0};
     uint64_t sd = seed();
     uint32_t words[3] = {uint32_t(iteration), uint32_t(sd), uint32_t(sd >> 32)};
     std::memcpy(&hyper[1], words, sizeof words);
-    MemRefDescriptor hyp(hyper, {4}), met(metrics, {(int64_t)g_.outputs.size()});
+    int64_t outputs = (int64_t)g_.outputs.size();
+    MemRefDescriptor hyp(hyper, {4}), met(metrics, {outputs});
     nnc_ctx *rt = &m == model_.get() ? rt_ : rtTail_;
     void *ctx = rt;
     void *p[] = {state.get(), ws.get(), img.get(), lab.get(), hyp.get(), met.get()};
-    std::vector<void *> args = {&ctx, &p[0], &p[1], &p[2], &p[3]};
-    if (std::string(fn) == "train_step") args.push_back(&p[4]);
-    args.push_back(&p[5]);
+    void *trainArgs[] = {&ctx, &p[0], &p[1], &p[2], &p[3], &p[4], &p[5]};
+    void *evalArgs[] = {&ctx, &p[0], &p[1], &p[2], &p[3], &p[5]};
+    bool training = std::strcmp(fn, "train_step") == 0;
     std::string error;
-    if (!m.call(fn, args, error)) return fail(error);
+    if (!m.call(fn, training ? llvm::ArrayRef<void *>(trainArgs) : llvm::ArrayRef<void *>(evalArgs), error))
+      return fail(error);
     return runtimeOk(rt);
   }
 

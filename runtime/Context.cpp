@@ -23,6 +23,8 @@ void omp_set_num_threads(int n);
 
 namespace nnc::rt {
 
+thread_local int libraryCallDepth = 0;
+
 void fail(nnc_ctx *ctx, const char *fn, int64_t site, const std::string &message) {
   if (!ctx || !ctx->error.empty())
     return;

@@ -49,6 +49,10 @@ namespace nnc::rt {
 /// Records `fn (site N): message` unless an earlier error is recorded.
 void fail(nnc_ctx *ctx, const char *fn, int64_t site, const std::string &message);
 
+/// How deep this thread is in calls into vendor libraries: what those do
+/// inside a call is theirs (tests that count nnc's allocations skip it).
+extern thread_local int libraryCallDepth;
+
 /// The site's object if it exists and has type T; records an error otherwise.
 template <typename T> T *findSite(nnc_ctx *ctx, const char *fn, int64_t site) {
   auto it = ctx->sites.find(site);
@@ -67,6 +71,10 @@ template <typename T> T *findSite(nnc_ctx *ctx, const char *fn, int64_t site) {
 template <typename F> void guarded(nnc_ctx *ctx, const char *fn, int64_t site, F &&body) {
   if (!ctx || !ctx->error.empty())
     return;
+  ++libraryCallDepth;
+  struct Leave {
+    ~Leave() { --libraryCallDepth; }
+  } leave;
   try {
     body();
   } catch (const dnnl::error &e) {
