@@ -844,7 +844,10 @@ private:
     int64_t epochs = o_.epochs > 0 ? o_.epochs : p_.solver.epochs;
     int64_t perEpoch = train_->examples() / batch_;
     if (perEpoch == 0)
-      return fail(fmt::format("{} training examples are fewer than one batch of {}", train_->examples(), batch_));
+      return fail(fmt::format("{} training examples are fewer than one batch of {} (the solver's batch){}",
+                              train_->examples(), batch_,
+                              o_.trainLimit > 0 ? "; raise --train-examples or lower the batch" : "; lower the batch"),
+                  p_.data.trainLoc);
     int lossIdx = outputIndex(p_.solver.minimize);
     int accIdx = outputIndex("accuracy");
     float *images;
