@@ -22,7 +22,7 @@ struct TrainOptions {
   std::string resumePath;   // nnc train --resume: continue from this checkpoint
   std::string weightsPath;  // nnc run --weights: saved parameters instead of fresh ones
   std::string cacheDir;     // compiled models are kept here (empty: no cache)
-  std::string granularity = "auto"; // --granularity: conv2d, max_pool and dense without @coarse/@fine (SPEC 14)
+  std::string granularity = "auto"; // --granularity: conv2d, max_pool, dense and lrn without @coarse/@fine (SPEC 14)
 };
 
 struct TrainResult {
