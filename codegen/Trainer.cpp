@@ -163,6 +163,10 @@ public:
     ctx_.appendDialectRegistry(registry);
     ctx_.loadAllAvailableDialects();
   }
+  ~Session() {
+    if (rt_) nnc_ctx_destroy(rt_);
+    if (rtTail_) nnc_ctx_destroy(rtTail_);
+  }
 
   bool run(TrainResult &result) {
     if (!p_.solver.present) return fail(fmt::format("'{}' has no solver section; nnc train needs one", file_));
@@ -177,24 +181,11 @@ public:
       tailModel_ = compile(tail, false);
       if (!tailModel_) return false;
     }
-    double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    out_ << fmt::format("compiled {} ({} parameters) in {:.2f}s{}; batch {}, {} threads\n", g_.name,
-                        g_.parameterCount(), compileSeconds, allCached_ ? " (cached)" : "", batch_, o_.threads ? o_.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
-
-    // Each compiled model numbers its library sites from 0: one context each.
-    rt_ = nnc_ctx_create(o_.threads);
-    rtTail_ = tailModel_ ? nnc_ctx_create(o_.threads) : nullptr;
-    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
-    int64_t ws = model_->workspaceBytes;
-    if (tailModel_) ws = std::max(ws, tailModel_->workspaceBytes);
-    workspace_ = std::make_unique<AlignedBuffer>(ws);
-    initState();
+    printCompiled(t0);
+    allocateState();
     if (ckpt_) restoreState();
     if (getenv("NNC_DEBUG_STATE")) dumpState("init");
-    bool ok = callInit(*model_, rt_) && (!tailModel_ || callInit(*tailModel_, rtTail_)) && loop(result);
-    nnc_ctx_destroy(rt_);
-    if (rtTail_) nnc_ctx_destroy(rtTail_);
-    return ok;
+    return callInits() && loop(result);
   }
 
   /// One forward pass over the first `examples` examples (nnc run).
@@ -267,21 +258,12 @@ public:
       if (!tailModel_) return false;
     }
     printCompiled(t0);
-    rt_ = nnc_ctx_create(o_.threads);
-    rtTail_ = tailModel_ ? nnc_ctx_create(o_.threads) : nullptr;
-    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
-    workspace_ = std::make_unique<AlignedBuffer>(
-        std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0));
-    initState();
+    allocateState();
     restoreState();
     std::vector<double> means;
     int64_t seen = 0;
     double seconds = 0;
-    bool ok = callInit(*model_, rt_) && (!tailModel_ || callInit(*tailModel_, rtTail_)) &&
-              averageOutputs(means, seen, seconds);
-    nnc_ctx_destroy(rt_);
-    if (rtTail_) nnc_ctx_destroy(rtTail_);
-    if (!ok) return false;
+    if (!callInits() || !averageOutputs(means, seen, seconds, "evaluation")) return false;
     for (size_t i = 0; i < g_.outputs.size(); ++i)
       if (g_.nodes[g_.outputs[i].second].type.rank() == 0)
         out_ << fmt::format("{} {:.4f}\n", g_.outputs[i].first, means[i]);
@@ -304,13 +286,8 @@ public:
     model_ = compile(batch_, true);
     if (!model_) return false;
     printCompiled(t0);
-    rt_ = nnc_ctx_create(o_.threads);
-    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
-    workspace_ = std::make_unique<AlignedBuffer>(model_->workspaceBytes);
-    initState();
-    bool ok = callInit(*model_, rt_) && timeSteps(iterations, warmup);
-    nnc_ctx_destroy(rt_);
-    return ok;
+    allocateState();
+    return callInits() && timeSteps(iterations, warmup);
   }
 
 private:
@@ -321,9 +298,30 @@ private:
                         o_.threads ? o_.threads : (int)sysconf(_SC_NPROCESSORS_ONLN));
   }
 
+  /// One runtime context per compiled model (each numbers its library sites
+  /// from 0; the destructor frees them), the state arena with fresh
+  /// parameters, and one workspace that serves both models.
+  void allocateState() {
+    rt_ = nnc_ctx_create(o_.threads);
+    rtTail_ = tailModel_ ? nnc_ctx_create(o_.threads) : nullptr;
+    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
+    workspace_ = std::make_unique<AlignedBuffer>(
+        std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0));
+    initState();
+  }
+
+  bool callInits() { return callInit(*model_, rt_) && (!tailModel_ || callInit(*tailModel_, rtTail_)); }
+
+  /// The class count of the network's softmax_cross_entropy (0 without one).
+  int64_t classCount() const {
+    for (const Node &n : g_.nodes)
+      if (n.op == "softmax_cross_entropy") return g_.nodes[n.operands[0]].type.dims[1].value;
+    return 0;
+  }
+
   /// Every output averaged over the examples of test_ (scalar outputs; 0 for
   /// the others), and the seconds the steps took.
-  bool averageOutputs(std::vector<double> &means, int64_t &seen, double &seconds) {
+  bool averageOutputs(std::vector<double> &means, int64_t &seen, double &seconds, const char *what) {
     test_->startEpoch(0); // random transforms draw as in every evaluation of nnc train
     float *images;
     int32_t *labels;
@@ -338,7 +336,7 @@ private:
       seen += b;
     }
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (std::string e = test_->error(); !e.empty()) return fail("evaluation data: " + e);
+    if (std::string e = test_->error(); !e.empty()) return fail(fmt::format("{} data: {}", what, e));
     for (double &m : means) m /= std::max<int64_t>(seen, 1);
     return true;
   }
@@ -347,20 +345,12 @@ private:
   bool timeSteps(int64_t iterations, int64_t warmup) {
     // A batch like the data section's synthetic source: uniform [0, 1) values,
     // labels uniform over the loss's classes.
-    int64_t classes = 1;
-    for (const Node &n : g_.nodes)
-      if (n.op == "softmax_cross_entropy") classes = std::max<int64_t>(1, g_.nodes[n.operands[0]].type.dims[1].value);
+    std::vector<int64_t> shape = inputShape(1);
+    shape.erase(shape.begin());
+    SyntheticExamples source(batch_, std::max<int64_t>(1, classCount()), shape, seed(), stableHash("synthetic bench"));
     std::vector<float> images(batch_ * exampleSize());
     std::vector<int32_t> labels(batch_);
-    uint64_t state = seed() * 0x9E3779B97F4A7C15ull + 1;
-    auto next = [&] { // splitmix64
-      uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      return z ^ (z >> 31);
-    };
-    for (float &x : images) x = (float)((next() >> 40) * 0x1p-24);
-    for (int32_t &l : labels) l = (int32_t)(next() % (uint64_t)classes);
+    for (int64_t e = 0; e < batch_; ++e) source.example(e, images.data() + e * exampleSize(), labels.data() + e);
     std::vector<float> metrics(g_.outputs.size());
     int lossIdx = outputIndex(p_.solver.minimize);
     bool finite = true;
@@ -424,17 +414,13 @@ private:
   bool jit(int64_t b, std::vector<float> &images, std::vector<int32_t> &labels, std::vector<double> &outputs) {
     model_ = compile(b, false);
     if (!model_) return false;
-    rt_ = nnc_ctx_create(o_.threads);
-    state_ = std::make_unique<AlignedBuffer>(model_->stateBytes);
-    workspace_ = std::make_unique<AlignedBuffer>(model_->workspaceBytes);
-    initState();
+    allocateState();
     if (ckpt_) {
       if (!matchManifest(o_.weightsPath, /*ignoreSolverState=*/true)) return false;
       restoreState();
     }
     std::vector<float> metrics(g_.outputs.size());
-    bool ok = callInit(*model_, rt_) && step(*model_, "eval_step", b, images.data(), labels.data(), 0, metrics.data());
-    nnc_ctx_destroy(rt_);
+    bool ok = callInits() && step(*model_, "eval_step", b, images.data(), labels.data(), 0, metrics.data());
     outputs.assign(metrics.begin(), metrics.end());
     return ok;
   }
@@ -565,9 +551,7 @@ private:
         labels.labels.resize(limit);
       }
       const Node &lab = g_.nodes[g_.inputs[1].second];
-      int64_t classes = 0;
-      for (const Node &n : g_.nodes)
-        if (n.op == "softmax_cross_entropy") classes = g_.nodes[n.operands[0]].type.dims[1].value;
+      int64_t classes = classCount();
       for (int64_t i = 0; i < labels.count; ++i)
         if (classes && labels.labels[i] >= classes)
           return fail(fmt::format("{} label {} of example {} in '{}' is not below the {} classes of the network",
@@ -819,24 +803,12 @@ private:
       if (n.op == "accuracy")
         for (size_t i = 0; i < g_.outputs.size(); ++i)
           if (g_.outputs[i].second == (int)(&n - &g_.nodes[0]) && acc < 0) acc = (int)i;
-    int lossIdx = outputIndex(p_.solver.minimize);
-    // Every evaluation sees the same examples: random transforms draw as in epoch 0.
-    test_->startEpoch(0);
-    float *images;
-    int32_t *labels;
-    std::vector<float> metrics(g_.outputs.size());
-    double sumAcc = 0, sumLoss = 0;
+    std::vector<double> means;
     int64_t seen = 0;
-    while (int64_t b = test_->next(images, labels)) {
-      JitModel &m = b == batch_ ? *model_ : *tailModel_;
-      if (!step(m, "eval_step", b, images, labels, 0, metrics.data())) return false;
-      if (acc >= 0) sumAcc += metrics[acc] * b;
-      sumLoss += metrics[lossIdx] * b;
-      seen += b;
-    }
-    if (std::string e = test_->error(); !e.empty()) return fail("test data: " + e);
-    accuracy = acc >= 0 ? sumAcc / seen : -1;
-    loss = sumLoss / seen;
+    double seconds = 0;
+    if (!averageOutputs(means, seen, seconds, "test")) return false;
+    accuracy = acc >= 0 ? means[acc] : -1;
+    loss = means[outputIndex(p_.solver.minimize)];
     return true;
   }
 
