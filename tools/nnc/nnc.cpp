@@ -191,6 +191,15 @@ void finishDiags(const nnc::DiagnosticEngine &diags, size_t printed) {
   else nnc::printDiagnostics(std::cerr, diags, useColor(), printed);
 }
 
+/// Prints the check's warnings, runs `work` (which reports to `diags`), then
+/// what it reported; the exit status is 0 or 1.
+template <typename Work> int withDiagnostics(const nnc::DiagnosticEngine &diags, Work &&work) {
+  size_t printed = printCheckDiags(diags);
+  bool ok = work();
+  finishDiags(diags, printed);
+  return ok ? 0 : 1;
+}
+
 int runCheck(const char *argv0) {
   int status = 0;
   for (const std::string &file : kCheckFiles) {
@@ -368,10 +377,9 @@ int runTrain(const char *argv0) {
       return 2;
     }
   nnc::TrainResult result;
-  size_t printed = printCheckDiags(fe->diags());
-  bool ok = nnc::train(kFile, program, fe->diags(), o, std::cout, result);
-  finishDiags(fe->diags(), printed);
-  return ok ? 0 : 1;
+  return withDiagnostics(fe->diags(), [&] {
+    return nnc::train(kFile, program, fe->diags(), o, std::cout, result);
+  });
 }
 
 int runRun(const char *argv0) {
@@ -388,10 +396,9 @@ int runRun(const char *argv0) {
   }
   nnc::TrainOptions o = commonOptions();
   o.weightsPath = kWeights;
-  size_t printed = printCheckDiags(fe->diags());
-  bool ok = nnc::runOnce(kFile, program, fe->diags(), o, kExamples, kInterp, std::cout);
-  finishDiags(fe->diags(), printed);
-  return ok ? 0 : 1;
+  return withDiagnostics(fe->diags(), [&] {
+    return nnc::runOnce(kFile, program, fe->diags(), o, kExamples, kInterp, std::cout);
+  });
 }
 
 int runEval(const char *argv0) {
@@ -410,10 +417,9 @@ int runEval(const char *argv0) {
   nnc::TrainOptions o = commonOptions();
   o.testLimit = kTestLimit;
   o.weightsPath = kWeights;
-  size_t printed = printCheckDiags(fe->diags());
-  bool ok = nnc::evaluateCheckpoint(kFile, program, fe->diags(), o, std::cout);
-  finishDiags(fe->diags(), printed);
-  return ok ? 0 : 1;
+  return withDiagnostics(fe->diags(), [&] {
+    return nnc::evaluateCheckpoint(kFile, program, fe->diags(), o, std::cout);
+  });
 }
 
 int runBench(const char *argv0) {
@@ -425,10 +431,9 @@ int runBench(const char *argv0) {
   auto fe = checkOne(argv0, program);
   if (!fe) return 1;
   nnc::TrainOptions o = commonOptions();
-  size_t printed = printCheckDiags(fe->diags());
-  bool ok = nnc::bench(kFile, program, fe->diags(), o, kBenchBatch, kIterations, kWarmup, std::cout);
-  finishDiags(fe->diags(), printed);
-  return ok ? 0 : 1;
+  return withDiagnostics(fe->diags(), [&] {
+    return nnc::bench(kFile, program, fe->diags(), o, kBenchBatch, kIterations, kWarmup, std::cout);
+  });
 }
 
 } // namespace
