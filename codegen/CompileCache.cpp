@@ -50,7 +50,7 @@ std::string cacheKey(mlir::ModuleOp module, const PipelineOptions &options) {
   os << kFormat << "\n" << compilerId() << "\n" << hostCpuId() << "\n";
   os << "batch " << options.batch << " training " << options.training << "\n";
   os << "profile " << options.profile << "\n";
-  os << "granularity " << options.granularity << "\n";
+  os << "granularity " << options.granularity << " channel-block " << channelBlockOf(options) << "\n";
   module.print(os);
   return sha256(text);
 }

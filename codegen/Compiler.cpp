@@ -6,6 +6,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/TargetParser/Host.h"
+
 namespace nnc {
 
 std::optional<Stage> parseStage(const std::string &s) {
@@ -17,6 +19,10 @@ std::optional<Stage> parseStage(const std::string &s) {
   return std::nullopt;
 }
 
+int64_t hostChannelBlock() { return llvm::sys::getHostCPUFeatures().lookup("avx512f") ? 16 : 8; }
+
+int64_t channelBlockOf(const PipelineOptions &o) { return o.channelBlock < 0 ? hostChannelBlock() : o.channelBlock; }
+
 mlir::LogicalResult runPipeline(mlir::ModuleOp module, const PipelineOptions &o) {
   mlir::PassManager pm(module.getContext());
   if (o.training && o.stage >= Stage::Autodiff) pm.addPass(createNNAutoDiff());
@@ -27,6 +33,7 @@ mlir::LogicalResult runPipeline(mlir::ModuleOp module, const PipelineOptions &o)
     NNLowerToCpuOptions lowering;
     lowering.profile = o.profile;
     lowering.granularity = o.granularity;
+    lowering.channelBlock = channelBlockOf(o);
     pm.addPass(createNNLowerToCpu(lowering));
   }
   if (o.stage >= Stage::LLVM) buildCpuToLlvmPipeline(pm);

@@ -22,7 +22,16 @@ struct PipelineOptions {
   // "coarse" (oneDNN calls) or "fine" (generated loops); nn-lower-cpu's `granularity`
   std::string granularity = "auto";
   bool profile = false; // time each op (nn-lower-cpu's `profile`, nnc bench)
+  // Channel block of the layout kept between library calls (nn-lower-cpu's
+  // `channel-block`): -1 picks the host's (hostChannelBlock), 0 keeps NCHW.
+  int64_t channelBlock = -1;
 };
+
+/// The channel block oneDNN's fast kernels use on this host: 16 with
+/// AVX-512, else 8.
+int64_t hostChannelBlock();
+/// `options.channelBlock` with -1 resolved to the host's.
+int64_t channelBlockOf(const PipelineOptions &options);
 
 /// Runs the pipeline on an emitted module. Errors are reported through the
 /// context's diagnostic handlers.

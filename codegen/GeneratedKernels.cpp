@@ -9,9 +9,10 @@
 // - convolution backward filter, dense forward and the bias gradients:
 //   dot products kept in registers (scf.for iter_args);
 // - dense backward: axpys over contiguous rows;
-// - max_pool: each window clipped to the input, scanned in order; the
-//   backward recomputes the argmax from the saved input (sequential loops:
-//   overlapping windows add without races).
+// - max_pool: each window clipped to the input, scanned in order, on NCHW or
+//   on the channel-blocked layout [N, C/B, H, W, B] (lanes innermost); the
+//   backward recomputes the argmax from the saved input and writes each
+//   window's cells (sequential loops: overlapping windows add without races).
 //
 // The accumulating additions carry `reassoc` and `contract`: LLVM may
 // vectorize the sums and use fused multiply-adds. Results then differ from
@@ -49,6 +50,13 @@ void forRange(OpBuilder &b, Location l, Value lb, Value ub, Body body) {
   });
 }
 void forN(OpBuilder &b, Location l, int64_t n, Body body) { forRange(b, l, cidx(b, l, 0), cidx(b, l, n), body); }
+
+/// forN whose iterations write disjoint memory: an scf.parallel, which
+/// nn-outline-parallel may split across threads.
+void parallelN(OpBuilder &b, Location l, int64_t n, Body body) {
+  b.create<scf::ParallelOp>(l, ValueRange{cidx(b, l, 0)}, ValueRange{cidx(b, l, n)}, ValueRange{cidx(b, l, 1)},
+                            [&](OpBuilder &nb, Location il, ValueRange iv) { body(nb, il, iv[0]); });
+}
 
 /// acc = init; for iv in [lb, ub): acc = body(iv, acc). Returns acc.
 Value sumRange(OpBuilder &b, Location l, Value lb, Value ub, Value init, SumBody body) {
@@ -103,7 +111,7 @@ void fillWithBias(OpBuilder &b, Location l, Value bias, Value y) {
 /// db[o] = the sum of dy[n, o, ...] over every n and the trailing dims.
 void biasGradient(OpBuilder &b, Location l, Value dy, Value db) {
   ArrayRef<int64_t> s = shapeOf(dy);
-  forN(b, l, s[1], [&](OpBuilder &b1, Location l1, Value o) {
+  parallelN(b, l, s[1], [&](OpBuilder &b1, Location l1, Value o) {
     Value sum = sumN(b1, l1, s[0], zero(b1, l1), [&](OpBuilder &b2, Location l2, Value n, Value acc) {
       if (s.size() == 2) return add(b2, l2, acc, load(b2, l2, dy, {n, o}));
       return sumN(b2, l2, s[2], acc, [&](OpBuilder &b3, Location l3, Value h, Value acc3) {
@@ -182,7 +190,7 @@ void buildConv2d(OpBuilder &b, Location l, Value x, Value w, Value bias, Value y
   if (bias) fillWithBias(b, l, bias, y);
   else fillZero(b, l, y);
   // y[n, o] += w[o, ci, i, j] * (x[n, c] shifted by the tap), c = o's group's ci-th channel.
-  forN(b, l, g.N, [&](OpBuilder &b1, Location l1, Value n) {
+  parallelN(b, l, g.N, [&](OpBuilder &b1, Location l1, Value n) {
     forN(b1, l1, g.O, [&](OpBuilder &b2, Location l2, Value o) {
       Value base = groupBase(b2, l2, g, o);
       forN(b2, l2, g.Cg, [&](OpBuilder &b3, Location l3, Value ci) {
@@ -204,7 +212,7 @@ void buildConv2dBackwardData(OpBuilder &b, Location l, Value dy, Value w, Value 
   ConvGeom g = geometry(dx, w, dy, a);
   fillZero(b, l, dx);
   // dx[n, c] (shifted by the tap) += w[o, ci, i, j] * dy[n, o], o over c's group.
-  forN(b, l, g.N, [&](OpBuilder &b1, Location l1, Value n) {
+  parallelN(b, l, g.N, [&](OpBuilder &b1, Location l1, Value n) {
     forN(b1, l1, g.C, [&](OpBuilder &b2, Location l2, Value c) {
       Value ci = apply(b2, l2, dim(b2, 0) % g.Cg, {c});
       Value firstOut = apply(b2, l2, dim(b2, 0).floorDiv(g.Cg) * g.Og, {c});
@@ -226,7 +234,7 @@ void buildConv2dBackwardData(OpBuilder &b, Location l, Value dy, Value w, Value 
 void buildConv2dBackwardFilter(OpBuilder &b, Location l, Value x, Value dy, Value dw, Value db, const ConvAttrs &a) {
   ConvGeom g = geometry(x, dw, dy, a);
   // dw[o, ci, i, j] = the sum over n and the tap's cells of x[n, c, ih, iw] dy[n, o, oh, ow].
-  forN(b, l, g.O, [&](OpBuilder &b1, Location l1, Value o) {
+  parallelN(b, l, g.O, [&](OpBuilder &b1, Location l1, Value o) {
     Value base = groupBase(b1, l1, g, o);
     forN(b1, l1, g.Cg, [&](OpBuilder &b2, Location l2, Value ci) {
       Value c = b2.create<arith::AddIOp>(l2, base, ci);
@@ -257,54 +265,104 @@ std::pair<Value, Value> window(OpBuilder &b, Location l, Value o, int64_t k, int
   return {maxOf(b, l, {start, constant(b, 0)}, o), minOf(b, l, {start + k, constant(b, in)}, o)};
 }
 
-/// The first maximum of x[n, c] over the window of (oh, ow) in scan order,
-/// a NaN replacing any value (ir/reference/Kernels.cpp's argmaxInWindow):
-/// {value, row, column}.
-SmallVector<Value> argmax(OpBuilder &b, Location l, Value x, Value n, Value c, Value oh, Value ow, const PoolAttrs &a) {
-  ArrayRef<int64_t> xs = shapeOf(x);
-  Value hLo, hHi, wLo, wHi;
-  std::tie(hLo, hHi) = window(b, l, oh, a.kh, a.sh, a.ph, xs[2]);
-  std::tie(wLo, wHi) = window(b, l, ow, a.kw, a.sw, a.pw, xs[3]);
-  Value first = load(b, l, x, {n, c, hLo, wLo});
-  Value one = cidx(b, l, 1);
-  auto rows = b.create<scf::ForOp>(l, hLo, hHi, one, ValueRange{first, hLo, wLo},
-                                   [&](OpBuilder &b1, Location l1, Value h, ValueRange best) {
-    auto cols = b1.create<scf::ForOp>(l1, wLo, wHi, one, best, [&](OpBuilder &b2, Location l2, Value w, ValueRange cur) {
-      Value v = load(b2, l2, x, {n, c, h, w});
-      Value greater = b2.create<arith::CmpFOp>(l2, arith::CmpFPredicate::OGT, v, cur[0]);
-      Value isNan = b2.create<arith::CmpFOp>(l2, arith::CmpFPredicate::UNO, v, v);
-      Value take = b2.create<arith::OrIOp>(l2, greater, isNan);
-      b2.create<scf::YieldOp>(l2, ValueRange{b2.create<arith::SelectOp>(l2, take, v, cur[0]),
-                                             b2.create<arith::SelectOp>(l2, take, h, cur[1]),
-                                             b2.create<arith::SelectOp>(l2, take, w, cur[2])});
-    });
-    b1.create<scf::YieldOp>(l1, cols.getResults());
-  });
-  return SmallVector<Value>(rows.getResults());
+/// `m` as [N, C/B, H, W, B]: a blocked buffer as it is, an NCHW one with B = 1.
+Value asBlocked(OpBuilder &b, Location l, Value m) {
+  auto t = cast<MemRefType>(m.getType());
+  if (t.getRank() == 5) return m;
+  SmallVector<int64_t> shape(t.getShape());
+  shape.push_back(1);
+  SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};
+  return b.create<memref::ExpandShapeOp>(l, MemRefType::get(shape, t.getElementType()), m, groups);
 }
 
-/// for n, c, oh, ow over y's shape: body(n, c, oh, ow).
-void forEachOutput(OpBuilder &b, Location l, ArrayRef<int64_t> ys,
-                   function_ref<void(OpBuilder &, Location, ValueRange)> body) {
-  SmallVector<Value> lbs(4, cidx(b, l, 0)), ubs, steps(4, cidx(b, l, 1));
-  for (int64_t d : ys) ubs.push_back(cidx(b, l, d));
-  scf::buildLoopNest(b, l, lbs, ubs, steps, body);
+/// Per output cell (n, channel block, oh, ow) of a [N, C/B, Ho, Wo, B] pooling:
+/// body(index of the cell in the output, the window's rows and columns in the input).
+void forEachWindow(OpBuilder &b, Location l, ArrayRef<int64_t> xs, ArrayRef<int64_t> ys, const PoolAttrs &a,
+                   function_ref<void(OpBuilder &, Location, ValueRange, std::pair<Value, Value>, std::pair<Value, Value>)> body) {
+  // Images and channel blocks write disjoint cells; windows may overlap.
+  Value zero = cidx(b, l, 0), one = cidx(b, l, 1);
+  b.create<scf::ParallelOp>(l, ValueRange{zero, zero}, ValueRange{cidx(b, l, ys[0]), cidx(b, l, ys[1])},
+                            ValueRange{one, one}, [&](OpBuilder &b1, Location l1, ValueRange nc) {
+    forN(b1, l1, ys[2], [&](OpBuilder &b2, Location l2, Value oh) {
+      forN(b2, l2, ys[3], [&](OpBuilder &b3, Location l3, Value ow) {
+        body(b3, l3, {nc[0], nc[1], oh, ow}, window(b3, l3, oh, a.kh, a.sh, a.ph, xs[2]),
+             window(b3, l3, ow, a.kw, a.sw, a.pw, xs[3]));
+      });
+    });
+  });
 }
+
+/// For each lane (channel within the block), the first maximum of x over the
+/// window in scan order, a NaN replacing any value (ir/reference/Kernels.cpp's
+/// argmaxInWindow), into the stack rows `best` and, when given, `arg` (the
+/// cell's h * W + w). The lane loop is innermost: it vectorizes.
+void argmaxRows(OpBuilder &b, Location l, Value x, ValueRange at, std::pair<Value, Value> rows,
+                std::pair<Value, Value> cols, Value best, Value arg) {
+  ArrayRef<int64_t> xs = shapeOf(x);
+  auto cell = [&](OpBuilder &nb, Location il, Value h, Value w) {
+    return apply(nb, il, dim(nb, 0) * xs[3] + dim(nb, 1), {h, w});
+  };
+  forN(b, l, xs[4], [&](OpBuilder &nb, Location il, Value c) {
+    store(nb, il, load(nb, il, x, {at[0], at[1], rows.first, cols.first, c}), best, {c});
+    if (arg) store(nb, il, cell(nb, il, rows.first, cols.first), arg, {c});
+  });
+  forRange(b, l, rows.first, rows.second, [&](OpBuilder &b1, Location l1, Value h) {
+    forRange(b1, l1, cols.first, cols.second, [&](OpBuilder &b2, Location l2, Value w) {
+      Value here = arg ? cell(b2, l2, h, w) : Value();
+      forN(b2, l2, xs[4], [&](OpBuilder &b3, Location l3, Value c) {
+        Value v = load(b3, l3, x, {at[0], at[1], h, w, c}), cur = load(b3, l3, best, {c});
+        Value greater = b3.create<arith::CmpFOp>(l3, arith::CmpFPredicate::OGT, v, cur);
+        Value isNan = b3.create<arith::CmpFOp>(l3, arith::CmpFPredicate::UNO, v, v);
+        Value take = b3.create<arith::OrIOp>(l3, greater, isNan);
+        store(b3, l3, b3.create<arith::SelectOp>(l3, take, v, cur), best, {c});
+        if (arg) store(b3, l3, b3.create<arith::SelectOp>(l3, take, here, load(b3, l3, arg, {c})), arg, {c});
+      });
+    });
+  });
+}
+
+Value lanes(OpBuilder &b, Location l, int64_t n, Type t) { return b.create<memref::AllocaOp>(l, MemRefType::get({n}, t)); }
 
 } // namespace
 
 void buildMaxPool(OpBuilder &b, Location l, Value x, Value y, const PoolAttrs &a) {
-  forEachOutput(b, l, shapeOf(y), [&](OpBuilder &nb, Location il, ValueRange at) {
-    store(nb, il, argmax(nb, il, x, at[0], at[1], at[2], at[3], a)[0], y, at);
+  x = asBlocked(b, l, x);
+  y = asBlocked(b, l, y);
+  ArrayRef<int64_t> xs = shapeOf(x), ys = shapeOf(y);
+  Value best = lanes(b, l, xs[4], b.getF32Type());
+  forEachWindow(b, l, xs, ys, a, [&](OpBuilder &nb, Location il, ValueRange at, auto rows, auto cols) {
+    argmaxRows(nb, il, x, at, rows, cols, best, Value());
+    forN(nb, il, xs[4], [&](OpBuilder &b1, Location l1, Value c) {
+      store(b1, l1, load(b1, l1, best, {c}), y, {at[0], at[1], at[2], at[3], c});
+    });
   });
 }
 
 void buildMaxPoolBackward(OpBuilder &b, Location l, Value x, Value dy, Value dx, const PoolAttrs &a) {
-  fillZero(b, l, dx);
-  forEachOutput(b, l, shapeOf(dy), [&](OpBuilder &nb, Location il, ValueRange at) {
-    SmallVector<Value> best = argmax(nb, il, x, at[0], at[1], at[2], at[3], a);
-    SmallVector<Value> xi = {at[0], at[1], best[1], best[2]};
-    store(nb, il, add(nb, il, load(nb, il, dx, xi), load(nb, il, dy, at)), dx, xi);
+  x = asBlocked(b, l, x);
+  dy = asBlocked(b, l, dy);
+  dx = asBlocked(b, l, dx);
+  ArrayRef<int64_t> xs = shapeOf(x), ys = shapeOf(dy);
+  // Windows that tile the input (stride = kernel, the last one reaching the
+  // end) write each cell of dx exactly once: no zero fill, no accumulation.
+  bool disjoint = a.sh >= a.kh && a.sw >= a.kw;
+  bool tiles = a.sh == a.kh && a.sw == a.kw && (ys[2] - 1) * a.sh - a.ph + a.kh >= xs[2] &&
+               (ys[3] - 1) * a.sw - a.pw + a.kw >= xs[3];
+  if (!tiles) fillZero(b, l, dx);
+  Value best = lanes(b, l, xs[4], b.getF32Type()), arg = lanes(b, l, xs[4], b.getIndexType());
+  forEachWindow(b, l, xs, ys, a, [&](OpBuilder &nb, Location il, ValueRange at, auto rows, auto cols) {
+    argmaxRows(nb, il, x, at, rows, cols, best, arg);
+    forRange(nb, il, rows.first, rows.second, [&](OpBuilder &b1, Location l1, Value h) {
+      forRange(b1, l1, cols.first, cols.second, [&](OpBuilder &b2, Location l2, Value w) {
+        Value here = apply(b2, l2, dim(b2, 0) * xs[3] + dim(b2, 1), {h, w});
+        forN(b2, l2, xs[4], [&](OpBuilder &b3, Location l3, Value c) {
+          SmallVector<Value> xi = {at[0], at[1], h, w, c};
+          Value won = b3.create<arith::CmpIOp>(l3, arith::CmpIPredicate::eq, load(b3, l3, arg, {c}), here);
+          Value g = b3.create<arith::SelectOp>(l3, won, load(b3, l3, dy, {at[0], at[1], at[2], at[3], c}), zero(b3, l3));
+          store(b3, l3, disjoint ? g : add(b3, l3, load(b3, l3, dx, xi), g), dx, xi);
+        });
+      });
+    });
   });
 }
 
@@ -312,7 +370,7 @@ void buildMaxPoolBackward(OpBuilder &b, Location l, Value x, Value dy, Value dx,
 
 void buildDense(OpBuilder &b, Location l, Value x, Value w, Value bias, Value y) {
   ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
-  forN(b, l, xs[0], [&](OpBuilder &b1, Location l1, Value n) {
+  parallelN(b, l, xs[0], [&](OpBuilder &b1, Location l1, Value n) {
     forN(b1, l1, ws[0], [&](OpBuilder &b2, Location l2, Value o) {
       Value init = bias ? load(b2, l2, bias, {o}) : zero(b2, l2);
       Value sum = sumN(b2, l2, xs[1], init, [&](OpBuilder &b3, Location l3, Value k, Value acc) {
@@ -327,7 +385,7 @@ void buildDenseBackwardData(OpBuilder &b, Location l, Value dy, Value w, Value d
   ArrayRef<int64_t> ws = shapeOf(w), ds = shapeOf(dy);
   fillZero(b, l, dx);
   // Row n of dx += dy[n, o] * row o of w.
-  forN(b, l, ds[0], [&](OpBuilder &b1, Location l1, Value n) {
+  parallelN(b, l, ds[0], [&](OpBuilder &b1, Location l1, Value n) {
     forN(b1, l1, ws[0], [&](OpBuilder &b2, Location l2, Value o) {
       Value g = load(b2, l2, dy, {n, o});
       forN(b2, l2, ws[1], [&](OpBuilder &b3, Location l3, Value k) {
@@ -341,7 +399,7 @@ void buildDenseBackwardWeights(OpBuilder &b, Location l, Value x, Value dy, Valu
   ArrayRef<int64_t> xs = shapeOf(x), ds = shapeOf(dy);
   fillZero(b, l, dw);
   // Row o of dw += dy[n, o] * row n of x.
-  forN(b, l, ds[1], [&](OpBuilder &b1, Location l1, Value o) {
+  parallelN(b, l, ds[1], [&](OpBuilder &b1, Location l1, Value o) {
     forN(b1, l1, xs[0], [&](OpBuilder &b2, Location l2, Value n) {
       Value g = load(b2, l2, dy, {n, o});
       forN(b2, l2, xs[1], [&](OpBuilder &b3, Location l3, Value k) {

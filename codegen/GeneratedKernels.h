@@ -35,7 +35,8 @@ void buildConv2dBackwardData(mlir::OpBuilder &b, mlir::Location l, mlir::Value d
 void buildConv2dBackwardFilter(mlir::OpBuilder &b, mlir::Location l, mlir::Value x, mlir::Value dy, mlir::Value dw,
                                mlir::Value db, const ConvAttrs &a);
 
-/// y = the maximum of each window's cells inside x (padding never wins).
+/// y = the maximum of each window's cells inside x (padding never wins). x
+/// and y are both NCHW or both channel-blocked, [N, C/B, H, W, B].
 void buildMaxPool(mlir::OpBuilder &b, mlir::Location l, mlir::Value x, mlir::Value y, const PoolAttrs &a);
 /// dx = each dy added at its window's argmax, recomputed from x: the first
 /// maximum in scan order, a NaN wins (as ir/reference/Kernels.cpp).

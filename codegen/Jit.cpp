@@ -42,7 +42,7 @@ MemRefDescriptor::MemRefDescriptor(void *data, llvm::ArrayRef<int64_t> shape) {
 }
 
 static const char *const kManifestAttrs[] = {"nn.manifest", "nn.state_bytes", "nn.workspace_bytes",
-                                             "nn.profile_sites"};
+                                             "nn.profile_sites", "nn.eval_outputs", "nn.eval_metrics"};
 
 mlir::DictionaryAttr manifestOf(mlir::ModuleOp module) {
   llvm::SmallVector<mlir::NamedAttribute> attrs;
@@ -58,6 +58,11 @@ static bool readManifest(mlir::DictionaryAttr attrs, JitModel &model) {
   if (!state || !workspace || !list) return false;
   model.stateBytes = state.getInt();
   model.workspaceBytes = workspace.getInt();
+  model.evalOutputs.clear();
+  if (auto outputs = attrs.getAs<mlir::DenseI64ArrayAttr>("nn.eval_outputs"))
+    model.evalOutputs.assign(outputs.asArrayRef().begin(), outputs.asArrayRef().end());
+  auto evalMetrics = attrs.getAs<mlir::IntegerAttr>("nn.eval_metrics");
+  model.evalMetrics = evalMetrics ? evalMetrics.getInt() : 0;
   model.manifest.clear();
   for (mlir::Attribute a : list) {
     auto d = mlir::dyn_cast<mlir::DictionaryAttr>(a);
@@ -131,8 +136,19 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner &interner) {
   add("nnc_cpu_lrn_init", &nnc_cpu_lrn_init);
   add("nnc_cpu_lrn_fwd", &nnc_cpu_lrn_fwd);
   add("nnc_cpu_lrn_bwd", &nnc_cpu_lrn_bwd);
+  add("nnc_cpu_eltwise_init", &nnc_cpu_eltwise_init);
+  add("nnc_cpu_eltwise_fwd", &nnc_cpu_eltwise_fwd);
+  add("nnc_cpu_eltwise_bwd", &nnc_cpu_eltwise_bwd);
+  add("nnc_cpu_softmax_init", &nnc_cpu_softmax_init);
+  add("nnc_cpu_softmax_fwd", &nnc_cpu_softmax_fwd);
+  add("nnc_cpu_softmax_bwd", &nnc_cpu_softmax_bwd);
+  add("nnc_cpu_batch_norm_init", &nnc_cpu_batch_norm_init);
+  add("nnc_cpu_batch_norm_fwd_training", &nnc_cpu_batch_norm_fwd_training);
+  add("nnc_cpu_batch_norm_fwd_inference", &nnc_cpu_batch_norm_fwd_inference);
+  add("nnc_cpu_batch_norm_bwd", &nnc_cpu_batch_norm_bwd);
   add("nnc_dropout_mask", &nnc_dropout_mask);
   add("nnc_parallel_for", &nnc_parallel_for);
+  add("nnc_parallel_kernel", &nnc_parallel_kernel);
   add("nnc_prof_begin", &nnc_prof_begin);
   add("nnc_prof_end", &nnc_prof_end);
   return map;

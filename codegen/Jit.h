@@ -49,6 +49,10 @@ public:
 
   int64_t stateBytes = 0, workspaceBytes = 0;
   std::vector<ManifestEntry> manifest;
+  /// Where @eval_step writes each output in its metrics argument (in floats;
+  /// -1: not written), and how many floats that argument needs.
+  std::vector<int64_t> evalOutputs;
+  int64_t evalMetrics = 0;
   std::vector<ProfileSite> profileSites; // empty unless compiled with `profile`
 
 private:

@@ -5,8 +5,9 @@
 // (parameters, solver state), an argument (inputs), an alias (reshape, in-place
 // solver updates and clipping) or a slot of the workspace arena chosen by liveness, then
 // (2) emits each op on those buffers: a runtime call for library ops, linalg
-// or scf loops for the rest (conv2d, max_pool and dense have both: oneDNN
-// calls, or GeneratedKernels.cpp's loops where the granularity is fine).
+// or scf loops for the rest (conv2d, max_pool, dense, lrn, the activations,
+// softmax and batch_norm have both: oneDNN calls, or generated loops where the
+// granularity is fine; GeneratedKernels.cpp has conv2d's, max_pool's and dense's).
 // The nn functions are replaced by the lowered ones; nothing nn remains.
 //
 //===----------------------------------------------------------------------===//
@@ -14,6 +15,7 @@
 #include "codegen/GeneratedKernels.h"
 
 #include "ir/NNOps.h"
+#include "runtime/Runtime.h" // the NNC_ELTWISE_* kinds
 
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/IR/Builders.h"
@@ -45,6 +47,7 @@ int64_t bytesOf(Type t) {
 }
 
 MemRefType memrefOf(Type t) {
+  if (auto m = dyn_cast<MemRefType>(t)) return m;
   auto r = cast<RankedTensorType>(t);
   return MemRefType::get(r.getShape(), r.getElementType());
 }
@@ -184,6 +187,9 @@ public:
     Block &body = f_.getBody().front();
     for (Operation &op : body) ops_.push_back(&op);
     for (size_t i = 0; i < ops_.size(); ++i) index_[ops_[i]] = i;
+    planLibraryCalls();
+    planFusion();
+    planLayouts();
     if (failed(planWorkspace())) return -1;
 
     // Signature: ctx, state, workspace, inputs..., [hyper,] metrics.
@@ -202,6 +208,7 @@ public:
     b_.setInsertionPoint(f_);
     auto lowered = b_.create<func::FuncOp>(f_.getLoc(), name, b_.getFunctionType(types, {}));
     lowered->setAttr("llvm.emit_c_interface", b_.getUnitAttr());
+    lowered->setAttr("nn.lowered", b_.getUnitAttr()); // (ctx, state, workspace, ...): nn-outline-parallel
     Block *entry = lowered.addEntryBlock();
     b_.setInsertionPointToStart(entry);
     ctxArg_ = entry->getArgument(0);
@@ -239,12 +246,19 @@ public:
           f_.emitError("unknown hyperparameter argument '") << h.getValue() << "'";
           return -1;
         }
-        Value slot = b_.create<memref::AllocaOp>(loc, MemRefType::get({}, b_.getF32Type()));
+        // A slot past the planned workspace, so that a parallel kernel
+        // (nn-outline-parallel) finds the value in the arenas it receives.
+        int64_t offset = alignUp(workspaceBytes_);
+        workspaceBytes_ = offset + kAlign;
+        Value slot = view(wsArg, offset, MemRefType::get({}, b_.getF32Type()));
         b_.create<memref::StoreOp>(loc, v, slot, ValueRange{});
         buffers_[a] = slot;
       }
     }
-    for (auto &[value, offset] : workspaceOffset_) buffers_[value] = view(wsArg, offset, value.getType());
+    for (auto &[value, offset] : workspaceOffset_) {
+      Value v = value; // structured bindings cannot be captured before C++20
+      buffers_[v] = view(wsArg, offset, blocked_.count(v) ? Type(blockedType(v)) : v.getType());
+    }
 
     // The solver's updates run only when the loss is finite, so that a
     // diverging step leaves the state as it was: the host then names the
@@ -266,11 +280,26 @@ public:
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         if (guard) b_.setInsertionPointAfter(guard);
         // Scalar outputs go to metrics[i]; updated state is already in place.
+        // Evaluating, each f32 tensor output is copied to metrics after the
+        // scalars, for the host to read (outputOffsets()).
+        int64_t next = ret.getNumOperands();
         for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
           auto t = cast<RankedTensorType>(v.getType());
-          if (t.getRank() != 0 || !t.getElementType().isF32()) continue;
-          Value x = b_.create<memref::LoadOp>(ret.getLoc(), buffers_.at(v), ValueRange{});
-          b_.create<memref::StoreOp>(ret.getLoc(), x, metrics, ValueRange{index(i)});
+          outputOffsets_.push_back(-1);
+          if (!t.getElementType().isF32() || (t.getRank() > 0 && training_)) continue;
+          if (t.getRank() == 0) {
+            Value x = b_.create<memref::LoadOp>(ret.getLoc(), buffers_.at(v), ValueRange{});
+            b_.create<memref::StoreOp>(ret.getLoc(), x, metrics, ValueRange{index(i)});
+            outputOffsets_.back() = i;
+            continue;
+          }
+          SmallVector<int64_t> strides(t.getRank(), 1);
+          for (int64_t d = t.getRank() - 2; d >= 0; --d) strides[d] = strides[d + 1] * t.getDimSize(d + 1);
+          auto type = MemRefType::get(t.getShape(), t.getElementType(), StridedLayoutAttr::get(ctx_, next, strides));
+          auto dst = b_.create<memref::ReinterpretCastOp>(ret.getLoc(), type, metrics, next, t.getShape(), strides);
+          generic({buffer(v)}, {dst}, [](OpBuilder &, Location, ValueRange a) { return SmallVector<Value>{a[0]}; });
+          outputOffsets_.back() = next;
+          next += t.getNumElements();
         }
         b_.create<func::ReturnOp>(ret.getLoc());
         break;
@@ -283,15 +312,26 @@ public:
     return workspaceBytes_;
   }
 
-  /// Profiling: brackets each op with nnc_prof_begin/end, numbering the ops
-  /// in `sites` (the module's nn.profile_sites).
-  /// conv2d, max_pool and dense without an nn.granularity attribute become
-  /// generated loops (`fine`) instead of library calls.
-  FunctionLowering &fineByDefault(bool fine) {
-    fineByDefault_ = fine;
+  /// Where each output of the lowered function lands in metrics (in floats;
+  /// -1: nowhere), after run().
+  ArrayRef<int64_t> outputOffsets() const { return outputOffsets_; }
+
+  /// How ops without an nn.granularity attribute are implemented: auto,
+  /// coarse or fine (wantsLibrary).
+  FunctionLowering &defaultGranularity(StringRef granularity) {
+    granularity_ = granularity.str();
     return *this;
   }
 
+  /// Channel block of the layout kept between library calls (8 or 16;
+  /// 0: plain NCHW everywhere).
+  FunctionLowering &channelBlock(int64_t block) {
+    channelBlock_ = block;
+    return *this;
+  }
+
+  /// Profiling: brackets each op with nnc_prof_begin/end, numbering the ops
+  /// in `sites` (the module's nn.profile_sites).
   FunctionLowering &profiled(SmallVectorImpl<Attribute> *sites) {
     profileSites_ = sites;
     return *this;
@@ -329,12 +369,265 @@ private:
     return (int64_t)profileSites_->size() - 1;
   }
 
+  // ---- library calls and their layouts ----
+  /// Decides which ops become library calls: conv2d, max_pool, dense, lrn,
+  /// the activations (relu, leaky_relu, sigmoid, tanh, gelu), softmax and
+  /// batch_norm that want the library (libraryForward), and their backward
+  /// ops that want it too and find a library forward op to serve them (its
+  /// primitive, max_pool's workspace, batch_norm's variance): the first that
+  /// matches. Several forward ops may read one input (two dense layers on x,
+  /// two relus of one value): the predicates compare enough that any match
+  /// builds the same primitive.
+  void planLibraryCalls() {
+    for (Operation *op : ops_) {
+      if (isa<nn::Conv2dOp, nn::MaxPoolOp, nn::DenseOp, nn::LrnOp, nn::SoftmaxOp, nn::BatchNormOp>(op) ||
+          eltwiseKind(op) >= 0) {
+        if (libraryForward(op)) library_.insert(op), forwardOf_[op] = op;
+      } else if (isa<nn::ReluBackwardOp>(op)) {
+        serve<nn::ReluOp>(op, [&](nn::ReluOp f) { return f.getInput() == op->getOperand(1); });
+      } else if (isa<nn::SigmoidBackwardOp>(op)) {
+        serve<nn::SigmoidOp>(op, [&](nn::SigmoidOp f) { return f.getInput() == op->getOperand(1); });
+      } else if (isa<nn::TanhBackwardOp>(op)) {
+        serve<nn::TanhOp>(op, [&](nn::TanhOp f) { return f.getInput() == op->getOperand(1); });
+      } else if (isa<nn::GeluBackwardOp>(op)) {
+        serve<nn::GeluOp>(op, [&](nn::GeluOp f) { return f.getInput() == op->getOperand(1); });
+      } else if (auto r = dyn_cast<nn::LeakyReluBackwardOp>(op)) {
+        serve<nn::LeakyReluOp>(op, [&](nn::LeakyReluOp f) {
+          return f.getInput() == r.getInput() && f.getSlope() == r.getSlope();
+        });
+      } else if (auto s = dyn_cast<nn::SoftmaxBackwardOp>(op)) {
+        // From the forward's output y; the axis as the VJP normalized it.
+        serve<nn::SoftmaxOp>(op, [&](nn::SoftmaxOp f) {
+          return f.getResult() == s.getOutput() && f.getAxisIndex() == (int64_t)s.getAxis();
+        });
+      } else if (auto bn = dyn_cast<nn::BatchNormBackwardOp>(op)) {
+        // The site keeps the variance of the forward that made this mean and invstd.
+        serve<nn::BatchNormOp>(op, [&](nn::BatchNormOp f) {
+          return f.getInput() == bn.getInput() && f.getMean() == bn.getMean() && f.getInvstd() == bn.getInvstd() &&
+                 f.getWeight() == bn.getWeight();
+        });
+      } else if (auto c = dyn_cast<nn::Conv2dBackwardDataOp>(op)) {
+        // One weight may serve several inputs: the forward op's types must match too.
+        serve<nn::Conv2dOp>(op, [&](nn::Conv2dOp f) {
+          return f.getWeight() == c.getWeight() && f.getInput().getType() == c.getResult().getType() &&
+                 f.getResult().getType() == c.getGrad().getType();
+        });
+      } else if (auto c = dyn_cast<nn::Conv2dBackwardFilterOp>(op)) {
+        serve<nn::Conv2dOp>(op, [&](nn::Conv2dOp f) {
+          return f.getInput() == c.getInput() && f.getWeight().getType() == c.getWeightGrad().getType() &&
+                 f.getStride() == c.getStride() && f.getPad() == c.getPad() && f.getDilation() == c.getDilation() &&
+                 f.getGroups() == c.getGroups() && !f.getBias() == !c.getBiasGrad();
+        });
+      } else if (auto p = dyn_cast<nn::MaxPoolBackwardOp>(op)) {
+        serve<nn::MaxPoolOp>(op, [&](nn::MaxPoolOp f) {
+          return f.getInput() == p.getInput() && f.getKernel() == p.getKernel() && f.getStride() == p.getStride() &&
+                 f.getPad() == p.getPad() && f.getCeil() == p.getCeil();
+        });
+      } else if (auto d = dyn_cast<nn::DenseBackwardDataOp>(op)) {
+        serve<nn::DenseOp>(op, [&](nn::DenseOp f) {
+          return f.getWeight() == d.getWeight() && f.getInput().getType() == d.getResult().getType();
+        });
+      } else if (auto d = dyn_cast<nn::DenseBackwardWeightsOp>(op)) {
+        serve<nn::DenseOp>(op, [&](nn::DenseOp f) {
+          return f.getInput() == d.getInput() && f.getWeight().getType() == d.getWeightGrad().getType() &&
+                 !f.getBias() == !d.getBiasGrad();
+        });
+      } else if (auto l = dyn_cast<nn::LrnBackwardOp>(op)) {
+        serve<nn::LrnOp>(op, [&](nn::LrnOp f) {
+          return f.getInput() == l.getInput() && f.getSize() == l.getSize() && f.getAlpha() == l.getAlpha() &&
+                 f.getBeta() == l.getBeta() && f.getK() == l.getK();
+        });
+      }
+    }
+  }
+  template <typename Fwd> void serve(Operation *op, function_ref<bool(Fwd)> matches) {
+    if (!wantsLibrary(op)) return;
+    for (Operation *f : ops_)
+      if (auto fwd = dyn_cast<Fwd>(f); fwd && library_.count(f) && matches(fwd)) {
+        library_.insert(op);
+        forwardOf_[op] = f;
+        served_.insert(f);
+        return;
+      }
+  }
+
+  /// Whether forward op `op` becomes a library call: it wants the library
+  /// and the runtime takes its operands. Activations need rank 2 or more
+  /// (the runtime's [n, c, h, w]; rank 0 and 1 stay generated); evaluating,
+  /// batch_norm's mean and invstd are those of the running statistics, which
+  /// the inference call does not write: a reader of them (none that autodiff
+  /// makes) keeps the op generated.
+  bool libraryForward(Operation *op) {
+    if (!wantsLibrary(op)) return false;
+    for (Value v : op->getOperands())
+      if (!cast<RankedTensorType>(v.getType()).getElementType().isF32()) return false;
+    if (eltwiseKind(op) >= 0) return cast<RankedTensorType>(op->getOperand(0).getType()).getRank() >= 2;
+    if (auto bn = dyn_cast<nn::BatchNormOp>(op))
+      return training_ || (bn.getMean().use_empty() && bn.getInvstd().use_empty());
+    return true;
+  }
+
+  /// The runtime's NNC_ELTWISE_* kind of an activation forward op, else -1.
+  static int64_t eltwiseKind(Operation *op) {
+    if (isa<nn::ReluOp>(op)) return NNC_ELTWISE_RELU;
+    if (isa<nn::LeakyReluOp>(op)) return NNC_ELTWISE_LEAKY_RELU;
+    if (isa<nn::SigmoidOp>(op)) return NNC_ELTWISE_SIGMOID;
+    if (isa<nn::TanhOp>(op)) return NNC_ELTWISE_TANH;
+    if (isa<nn::GeluOp>(op)) return NNC_ELTWISE_GELU;
+    return -1;
+  }
+  static bool isEltwiseBackward(Operation *op) {
+    return isa<nn::ReluBackwardOp, nn::LeakyReluBackwardOp, nn::SigmoidBackwardOp, nn::TanhBackwardOp,
+               nn::GeluBackwardOp>(op);
+  }
+
+  /// Where `op` can take an activation in the blocked layout: (value, group,
+  /// bit). The values of one (group, bit) share a layout: for a library call
+  /// the group is the forward op owning its site and the bit its site's
+  /// (Runtime.h); a generated max_pool (forward or backward) takes all its
+  /// tensors in one layout.
+  struct Position {
+    Value value;
+    Operation *group;
+    int bit;
+  };
+  SmallVector<Position> blockable(Operation *op) {
+    SmallVector<std::pair<Value, int>> at;
+    if (auto c = dyn_cast<nn::Conv2dOp>(op)) at = {{c.getInput(), 0}, {c.getResult(), 1}};
+    if (auto c = dyn_cast<nn::Conv2dBackwardDataOp>(op)) at = {{c.getGrad(), 2}, {c.getResult(), 3}};
+    if (auto c = dyn_cast<nn::Conv2dBackwardFilterOp>(op)) at = {{c.getInput(), 0}, {c.getGrad(), 4}};
+    if (auto p = dyn_cast<nn::MaxPoolOp>(op)) at = {{p.getInput(), 0}, {p.getResult(), 1}};
+    // The library's backward reads its forward's workspace, not x.
+    if (auto p = dyn_cast<nn::MaxPoolBackwardOp>(op)) {
+      at = {{p.getGrad(), 2}, {p.getResult(), 3}};
+      if (!library_.count(op)) at.push_back({p.getInput(), 0});
+    }
+    if (auto l = dyn_cast<nn::LrnOp>(op)) at = {{l.getInput(), 0}, {l.getResult(), 1}};
+    if (auto l = dyn_cast<nn::LrnBackwardOp>(op)) at = {{l.getInput(), 0}, {l.getGrad(), 2}, {l.getResult(), 3}};
+    // Activations and batch_norm: bit 0 x and y of the forward, bit 1 dy, x
+    // and dx of the backward (activations: operands (grad, input)).
+    if (eltwiseKind(op) >= 0 || isa<nn::BatchNormOp>(op)) at = {{op->getOperand(0), 0}, {op->getResult(0), 0}};
+    if (isEltwiseBackward(op)) at = {{op->getOperand(0), 1}, {op->getOperand(1), 1}, {op->getResult(0), 1}};
+    if (auto bn = dyn_cast<nn::BatchNormBackwardOp>(op))
+      at = {{bn.getGrad(), 1}, {bn.getInput(), 1}, {bn.getResult(), 1}};
+    SmallVector<Position> positions;
+    if (library_.count(op)) {
+      for (auto [v, bit] : at) positions.push_back({v, forwardOf_.at(op), bit});
+    } else if (isa<nn::MaxPoolOp, nn::MaxPoolBackwardOp>(op)) {
+      for (auto [v, bit] : at) positions.push_back({v, op, 0});
+    }
+    return positions;
+  }
+  static bool unread(Operation *op, Value v) {
+    auto p = dyn_cast<nn::MaxPoolBackwardOp>(op);
+    return p && v == p.getInput() && v != p.getGrad();
+  }
+
+  /// Fuses a library relu into the library conv2d it reads (a oneDNN
+  /// post-op: one pass over y instead of two) when nothing else reads the
+  /// conv's output but relu_backward ops, as their forward input: the conv
+  /// then writes max(y, 0) into its own buffer, which the relu's result
+  /// aliases (root()), and the relu's call is dropped. ReLU's gradient is the
+  /// same from its output as from its input (both positive together), so the
+  /// backward ops may read that buffer.
+  void planFusion() {
+    for (Operation *op : ops_) {
+      auto conv = dyn_cast<nn::Conv2dOp>(op);
+      if (!conv || !library_.count(op)) continue;
+      Operation *relu = nullptr;
+      bool ok = true;
+      for (OpOperand &use : conv.getResult().getUses()) {
+        Operation *user = use.getOwner();
+        if (isa<nn::ReluOp>(user) && library_.count(user) && !relu) relu = user;
+        else ok &= isa<nn::ReluBackwardOp>(user) && use.getOperandNumber() == 1 && user->getOperand(0) != conv.getResult();
+      }
+      if (ok && relu) fusedRelu_[op] = relu, fusedInto_[relu] = op;
+    }
+  }
+
+  /// Picks the activations kept in the blocked layout nChw<block>c: a rank-4
+  /// result that a layout-aware op (a library call, a generated max_pool)
+  /// writes and only such ops read, and that every other value sharing a
+  /// layout with it (blockable()) is blocked too. Saves the reorders around
+  /// each library call (LeNet: ~30% of a step).
+  void planLayouts() {
+    if (!channelBlock_) return;
+    auto takes = [&](Operation *op, Value v) {
+      return llvm::any_of(blockable(op), [&](const Position &p) { return p.value == v; });
+    };
+    // Every reader of v's buffer reads it blocked: v's, and a fused relu's result's.
+    std::function<bool(Value)> readersTake = [&](Value v) {
+      return llvm::all_of(v.getUses(), [&](OpOperand &use) {
+        Operation *user = use.getOwner();
+        if (fusedInto_.count(user) && !readersTake(user->getResult(0))) return false;
+        return takes(user, v) || (library_.count(user) && unread(user, v));
+      });
+    };
+    auto candidate = [&](Value v) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t || t.getRank() != 4 || !t.getElementType().isF32() || t.getDimSize(1) < channelBlock_ / 2) return false;
+      Operation *def = v.getDefiningOp();
+      if (!def || root(v) != v || !takes(def, v) || v.use_empty()) return false;
+      return readersTake(v);
+    };
+    for (Operation *op : ops_)
+      for (Value r : op->getResults())
+        if (candidate(r)) blocked_.insert(r);
+    // Layout groups that disagree: all their values plain, until none do.
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      std::map<std::pair<size_t, int>, SmallVector<Value>> groups;
+      for (Operation *op : ops_)
+        for (const Position &p : blockable(op)) groups[{index_.at(p.group), p.bit}].push_back(root(p.value));
+      for (auto &[key, values] : groups) {
+        bool any = llvm::any_of(values, [&](Value v) { return blocked_.count(v); });
+        bool all = llvm::all_of(values, [&](Value v) { return blocked_.count(v); });
+        if (any && !all) {
+          for (Value v : values) blocked_.erase(v);
+          changed = true;
+        }
+      }
+    }
+    for (Operation *op : ops_)
+      if (library_.count(op))
+        for (const Position &p : blockable(op))
+          if (blocked_.count(root(p.value))) blockedMask_[p.group] |= int64_t(1) << p.bit;
+  }
+
+  /// The memref type of a blocked activation: [N, C/B, H, W, B], channels padded.
+  MemRefType blockedType(Value v) {
+    auto s = cast<RankedTensorType>(v.getType()).getShape();
+    return MemRefType::get({s[0], (s[1] + channelBlock_ - 1) / channelBlock_, s[2], s[3], channelBlock_},
+                           b_.getF32Type());
+  }
+
+  /// The init arguments `block, blocked` of forward op `fwd`'s site.
+  SmallVector<int64_t, 2> layoutArgs(Operation *fwd) {
+    int64_t mask = blockedMask_.lookup(fwd);
+    return {mask ? channelBlock_ : 0, mask};
+  }
+
+  /// Bytes of `v`'s buffer: a blocked one pads the channels to the block.
+  int64_t bufferBytes(Value v) {
+    if (!blocked_.count(v)) return bytesOf(v.getType());
+    return blockedType(v).getNumElements() * 4;
+  }
+
+  /// The library site of backward call `op`, from its forward op.
+  int64_t siteOf(Operation *op) { return sites_.at(forwardOf_.at(op)); }
+
   // ---- memory planning ----
   /// The value whose buffer `v` uses (itself unless it is an alias).
   Value root(Value v) {
     while (true) {
       Operation *def = v.getDefiningOp();
       if (def && isa<nn::FlattenOp, nn::ReshapeOp>(def)) {
+        v = def->getOperand(0);
+        continue;
+      }
+      // A relu fused into its conv: the conv writes the relu's values.
+      if (def && fusedInto_.count(def)) {
         v = def->getOperand(0);
         continue;
       }
@@ -379,9 +672,11 @@ private:
         if (root(r) != r) continue;
         // Evaluating, no dropout mask is drawn, so none needs memory.
         if (auto d = dyn_cast<nn::DropoutOp>(op); d && !training_ && r == d.getMask()) continue;
-        // Nothing reads batch_norm's mean and invstd when evaluating (no VJP): no memory.
-        if (isa<nn::BatchNormOp>(op) && r != op->getResult(0) && r.use_empty()) continue;
-        ranges[r] = {(int64_t)index_[op], (int64_t)index_[op], alignUp(bytesOf(r.getType()))};
+        // Nothing reads batch_norm's mean and invstd when evaluating (no VJP): no
+        // memory, unless the library's training call writes them all the same.
+        if (isa<nn::BatchNormOp>(op) && r != op->getResult(0) && r.use_empty() && !(training_ && library_.count(op)))
+          continue;
+        ranges[r] = {(int64_t)index_[op], (int64_t)index_[op], alignUp(bufferBytes(r))};
       }
     for (Operation *op : ops_)
       for (Value operand : op->getOperands()) {
@@ -424,7 +719,7 @@ private:
     if (auto it = buffers_.find(v); it != buffers_.end()) return it->second;
     Value r = root(v);
     Value base = buffers_.at(r);
-    if (r == v || base.getType() == memrefOf(v.getType())) return buffers_[v] = base;
+    if (r == v || blocked_.count(r) || base.getType() == memrefOf(v.getType())) return buffers_[v] = base;
     // A reshape of a contiguous buffer: reinterpret the same bytes.
     auto t = memrefOf(v.getType());
     SmallVector<int64_t> strides(t.getRank(), 1);
@@ -468,34 +763,47 @@ private:
 
   /// Emits the site's creation into @init.
   int64_t newSite(StringRef initName, ArrayRef<int64_t> shape) {
-    int64_t site = nextSite_++;
     SmallVector<Value> args;
-    for (int64_t v : shape) args.push_back(init_.create<arith::ConstantIntOp>(f_.getLoc(), v, 64));
+    for (int64_t v : shape) args.push_back(initI64(v));
+    return newSite(initName, ValueRange(args));
+  }
+  /// The same with arguments made by initI64/initF32/initF64.
+  int64_t newSite(StringRef initName, ValueRange args) {
+    int64_t site = nextSite_++;
     Value ctx = init_.getBlock()->getParent()->getArgument(0);
     call(init_, initName, ctx, site, args);
     return site;
   }
+  Value initI64(int64_t v) { return init_.create<arith::ConstantIntOp>(f_.getLoc(), v, 64); }
+  Value initF32(double v) { return init_.create<arith::ConstantOp>(f_.getLoc(), init_.getF32FloatAttr(v)); }
+  Value initF64(double v) { return init_.create<arith::ConstantOp>(f_.getLoc(), init_.getF64FloatAttr(v)); }
 
-  /// The library site of the forward op a backward op belongs to: the first
-  /// `Fwd` lowered to a library call that `matches` (-1: none, the forward
-  /// ops are generated loops). Several forward ops may read one input (two dense
-  /// layers on x): the predicates compare enough that any match builds the
-  /// same primitive.
-  template <typename Fwd> int64_t siteOfForward(function_ref<bool(Fwd)> matches) {
-    for (Operation *op : ops_)
-      if (auto fwd = dyn_cast<Fwd>(op); fwd && sites_.count(op) && matches(fwd)) return sites_.at(op);
-    return -1;
+  /// The runtime's [n, c, h, w] view of a rank >= 2 tensor: rank 4 as it is,
+  /// other ranks with the dims after the channels folded into h and w = 1
+  /// ([n, c] is n, c, 1, 1).
+  static SmallVector<int64_t, 4> nchw(Value v) {
+    auto s = cast<RankedTensorType>(v.getType()).getShape();
+    if (s.size() == 4) return {s[0], s[1], s[2], s[3]};
+    int64_t h = 1;
+    for (size_t i = 2; i < s.size(); ++i) h *= s[i];
+    return {s[0], s[1], h, 1};
   }
 
-  /// Whether conv2d, max_pool, dense or lrn (or a backward op of theirs) `op`
-  /// wants the library (SPEC 14): its nn.granularity (from @coarse/@fine,
-  /// which autodiff copies to the VJP's ops), else the pipeline's default
-  /// (auto: the library, which these ops have). A backward op is a library
+  /// Whether an op the library has (conv2d, max_pool, dense, lrn, relu,
+  /// leaky_relu, sigmoid, tanh, gelu, softmax, batch_norm, or a backward op
+  /// of theirs) `op` wants the library (SPEC 14): its nn.granularity (from
+  /// @coarse/@fine, which autodiff copies to the VJP's ops), else the
+  /// pipeline's default (coarse: the library, which these ops have; fine:
+  /// generated loops; auto: the library but for max_pool, whose generated
+  /// loops beat oneDNN 2.6's pooling, NCHW or blocked: 0.2 vs 0.8 ms for
+  /// LeNet's pool1 forward, 0.3 vs 0.8 backward). Wanting is not enough: an activation of rank 0
+  /// or 1 stays generated (libraryForward), and a backward op is a library
   /// call only when a library forward op serves it (its primitive, max_pool's
-  /// workspace); else it is generated.
+  /// workspace, batch_norm's variance); else it is generated.
   bool wantsLibrary(Operation *op) {
     if (auto g = op->getAttrOfType<StringAttr>("nn.granularity")) return g.getValue() != "fine";
-    return !fineByDefault_;
+    if (granularity_ == "auto") return !isa<nn::MaxPoolOp, nn::MaxPoolBackwardOp>(op);
+    return granularity_ == "coarse";
   }
 
   /// A linalg.generic; by default every operand has the output's shape and every loop is parallel.
@@ -526,16 +834,18 @@ private:
     auto dims = [](Value v) { return cast<RankedTensorType>(v.getType()).getShape(); };
 
     if (auto c = dyn_cast<nn::Conv2dOp>(op)) {
-      if (!wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildConv2d(b_, loc, buffer(c.getInput()), buffer(c.getWeight()),
                          c.getBias() ? buffer(c.getBias()) : Value(), buffer(c.getResult()), convAttrs(c));
         return success();
       }
       auto x = dims(c.getInput()), w = dims(c.getWeight());
+      auto layout = layoutArgs(op);
       int64_t site = newSite("nnc_cpu_conv2d_init",
                              {x[0], x[1], x[2], x[3], w[0], w[2], w[3], c.getStride()[0], c.getStride()[1],
                               c.getPad()[0], c.getPad()[1], c.getDilation()[0], c.getDilation()[1],
-                              (int64_t)c.getGroups(), c.getBias() ? 1 : 0});
+                              (int64_t)c.getGroups(), c.getBias() ? 1 : 0, fusedRelu_.count(op) ? 1 : 0, layout[0],
+                              layout[1]});
       sites_[op] = site;
       call(b_, "nnc_cpu_conv2d_fwd", ctxArg_, site,
            {ptr(buffer(c.getInput())), ptr(buffer(c.getWeight())),
@@ -543,38 +853,28 @@ private:
       return success();
     }
     if (auto c = dyn_cast<nn::Conv2dBackwardDataOp>(op)) {
-      // One weight may serve several inputs: the forward op's types must match too.
-      int64_t site = siteOfForward<nn::Conv2dOp>([&](nn::Conv2dOp f) {
-        return f.getWeight() == c.getWeight() && f.getInput().getType() == c.getResult().getType() &&
-               f.getResult().getType() == c.getGrad().getType();
-      });
-      if (site < 0 || !wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildConv2dBackwardData(b_, loc, buffer(c.getGrad()), buffer(c.getWeight()), buffer(c.getResult()),
                                      convAttrs(c));
         return success();
       }
-      call(b_, "nnc_cpu_conv2d_bwd_data", ctxArg_, site,
+      call(b_, "nnc_cpu_conv2d_bwd_data", ctxArg_, siteOf(op),
            {ptr(buffer(c.getGrad())), ptr(buffer(c.getWeight())), ptr(buffer(c.getResult()))});
       return success();
     }
     if (auto c = dyn_cast<nn::Conv2dBackwardFilterOp>(op)) {
-      int64_t site = siteOfForward<nn::Conv2dOp>([&](nn::Conv2dOp f) {
-        return f.getInput() == c.getInput() && f.getWeight().getType() == c.getWeightGrad().getType() &&
-               f.getStride() == c.getStride() && f.getPad() == c.getPad() && f.getDilation() == c.getDilation() &&
-               f.getGroups() == c.getGroups() && !f.getBias() == !c.getBiasGrad();
-      });
-      if (site < 0 || !wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildConv2dBackwardFilter(b_, loc, buffer(c.getInput()), buffer(c.getGrad()), buffer(c.getWeightGrad()),
                                        c.getBiasGrad() ? buffer(c.getBiasGrad()) : Value(), convAttrs(c));
         return success();
       }
-      call(b_, "nnc_cpu_conv2d_bwd_filter", ctxArg_, site,
+      call(b_, "nnc_cpu_conv2d_bwd_filter", ctxArg_, siteOf(op),
            {ptr(buffer(c.getInput())), ptr(buffer(c.getGrad())), ptr(buffer(c.getWeightGrad())),
             ptr(c.getBiasGrad() ? buffer(c.getBiasGrad()) : Value())});
       return success();
     }
     if (auto p = dyn_cast<nn::MaxPoolOp>(op)) {
-      if (!wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildMaxPool(b_, loc, buffer(p.getInput()), buffer(p.getResult()), poolAttrs(p));
         return success();
       }
@@ -583,28 +883,25 @@ private:
       // Ceil rounding shows up as extra padding at the bottom and right.
       int64_t pb = (y[2] - 1) * s[0] + k[0] - x[2] - pad[0];
       int64_t pr = (y[3] - 1) * s[1] + k[1] - x[3] - pad[1];
+      auto layout = layoutArgs(op);
       int64_t site = newSite("nnc_cpu_max_pool_init", {x[0], x[1], x[2], x[3], k[0], k[1], s[0], s[1],
                                                       pad[0], pad[1], std::max<int64_t>(pb, 0),
-                                                      std::max<int64_t>(pr, 0)});
+                                                      std::max<int64_t>(pr, 0), layout[0], layout[1]});
       sites_[op] = site;
       call(b_, "nnc_cpu_max_pool_fwd", ctxArg_, site, {ptr(buffer(p.getInput())), ptr(buffer(p.getResult()))});
       return success();
     }
     if (auto p = dyn_cast<nn::MaxPoolBackwardOp>(op)) {
-      int64_t site = siteOfForward<nn::MaxPoolOp>([&](nn::MaxPoolOp f) {
-        return f.getInput() == p.getInput() && f.getKernel() == p.getKernel() && f.getStride() == p.getStride() &&
-               f.getPad() == p.getPad() && f.getCeil() == p.getCeil();
-      });
-      if (site < 0 || !wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildMaxPoolBackward(b_, loc, buffer(p.getInput()), buffer(p.getGrad()), buffer(p.getResult()),
                                   poolAttrs(p));
         return success();
       }
-      call(b_, "nnc_cpu_max_pool_bwd", ctxArg_, site, {ptr(buffer(p.getGrad())), ptr(buffer(p.getResult()))});
+      call(b_, "nnc_cpu_max_pool_bwd", ctxArg_, siteOf(op), {ptr(buffer(p.getGrad())), ptr(buffer(p.getResult()))});
       return success();
     }
     if (auto d = dyn_cast<nn::DenseOp>(op)) {
-      if (!wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildDense(b_, loc, buffer(d.getInput()), buffer(d.getWeight()),
                         d.getBias() ? buffer(d.getBias()) : Value(), buffer(d.getResult()));
         return success();
@@ -618,33 +915,27 @@ private:
       return success();
     }
     if (auto d = dyn_cast<nn::DenseBackwardDataOp>(op)) {
-      int64_t site = siteOfForward<nn::DenseOp>([&](nn::DenseOp f) {
-        return f.getWeight() == d.getWeight() && f.getInput().getType() == d.getResult().getType();
-      });
-      if (site < 0 || !wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildDenseBackwardData(b_, loc, buffer(d.getGrad()), buffer(d.getWeight()), buffer(d.getResult()));
         return success();
       }
-      call(b_, "nnc_cpu_dense_bwd_data", ctxArg_, site,
+      call(b_, "nnc_cpu_dense_bwd_data", ctxArg_, siteOf(op),
            {ptr(buffer(d.getGrad())), ptr(buffer(d.getWeight())), ptr(buffer(d.getResult()))});
       return success();
     }
     if (auto d = dyn_cast<nn::DenseBackwardWeightsOp>(op)) {
-      int64_t site = siteOfForward<nn::DenseOp>([&](nn::DenseOp f) {
-        return f.getInput() == d.getInput() && f.getWeight().getType() == d.getWeightGrad().getType() &&
-               !f.getBias() == !d.getBiasGrad();
-      });
-      if (site < 0 || !wantsLibrary(op)) {
+      if (!library_.count(op)) {
         cpu::buildDenseBackwardWeights(b_, loc, buffer(d.getInput()), buffer(d.getGrad()), buffer(d.getWeightGrad()),
                                        d.getBiasGrad() ? buffer(d.getBiasGrad()) : Value());
         return success();
       }
-      call(b_, "nnc_cpu_dense_bwd_weights", ctxArg_, site,
+      call(b_, "nnc_cpu_dense_bwd_weights", ctxArg_, siteOf(op),
            {ptr(buffer(d.getInput())), ptr(buffer(d.getGrad())), ptr(buffer(d.getWeightGrad())),
             ptr(d.getBiasGrad() ? buffer(d.getBiasGrad()) : Value())});
       return success();
     }
     if (isa<nn::FlattenOp, nn::ReshapeOp>(op)) return success(); // a view of the same bytes
+    if (library_.count(op) && (eltwiseKind(op) >= 0 || isEltwiseBackward(op))) return lowerEltwiseCall(op);
     if (ScalarBody body = elementwiseBody(op)) return lowerElementwise(op, body);
     if (auto r = dyn_cast<nn::ReduceToOp>(op)) return lowerReduceTo(r);
     if (auto p = dyn_cast<nn::AvgPoolOp>(op))
@@ -755,7 +1046,7 @@ private:
 
   /// Per (n, spatial position): y[c] = x[c] * scale[c]^-beta.
   LogicalResult lowerLrn(nn::LrnOp op) {
-    if (wantsLibrary(op)) {
+    if (library_.count(op)) {
       // oneDNN on [n, c, h, 1]: the dims after the channels fold into h.
       auto s = op.getInput().getType().getShape();
       int64_t h = 1;
@@ -769,7 +1060,8 @@ private:
       Value initCtx = init_.getBlock()->getParent()->getArgument(0);
       call(init_, "nnc_cpu_lrn_init", initCtx, site,
            {i64(s[0]), i64(s[1]), i64(h), i64(1), i64((int64_t)op.getSize()), f32c(op.getAlpha()),
-            f32c(op.getBeta()), f32c(op.getK()), i64(training_ ? 1 : 0)});
+            f32c(op.getBeta()), f32c(op.getK()), i64(training_ ? 1 : 0), i64(layoutArgs(op)[0]),
+            i64(layoutArgs(op)[1])});
       sites_[op] = site;
       call(b_, "nnc_cpu_lrn_fwd", ctxArg_, site, {ptr(buffer(op.getInput())), ptr(buffer(op.getResult()))});
       return success();
@@ -793,12 +1085,8 @@ private:
   /// Per row: dx[c] = dy[c] scale[c]^-beta - 2 beta alpha/size x[c] * sum over j in
   /// window(c) of t[j], t[j] = dy[j] x[j] scale[j]^(-beta-1) kept in a stack row.
   LogicalResult lowerLrnBackward(nn::LrnBackwardOp op) {
-    int64_t site = siteOfForward<nn::LrnOp>([&](nn::LrnOp f) {
-      return f.getInput() == op.getInput() && f.getSize() == op.getSize() && f.getAlpha() == op.getAlpha() &&
-             f.getBeta() == op.getBeta() && f.getK() == op.getK();
-    });
-    if (site >= 0 && wantsLibrary(op)) {
-      call(b_, "nnc_cpu_lrn_bwd", ctxArg_, site,
+    if (library_.count(op)) {
+      call(b_, "nnc_cpu_lrn_bwd", ctxArg_, siteOf(op),
            {ptr(buffer(op.getInput())), ptr(buffer(op.getGrad())), ptr(buffer(op.getResult()))});
       return success();
     }
@@ -881,12 +1169,78 @@ private:
     return SmallVector<Value>(nest.results.begin(), nest.results.end());
   }
 
+  // ---- activations, softmax and batch_norm in the library ----
+  /// Forward: a site per op (a training one when a backward op uses it),
+  /// y from x. Backward (operands (dy, x)): dx from the forward's site.
+  LogicalResult lowerEltwiseCall(Operation *op) {
+    if (isEltwiseBackward(op)) {
+      call(b_, "nnc_cpu_eltwise_bwd", ctxArg_, siteOf(op),
+           {ptr(buffer(op->getOperand(1))), ptr(buffer(op->getOperand(0))), ptr(buffer(op->getResult(0)))});
+      return success();
+    }
+    auto d = nchw(op->getOperand(0));
+    auto layout = layoutArgs(op);
+    double slope = 0;
+    if (auto r = dyn_cast<nn::LeakyReluOp>(op)) slope = r.getSlope().convertToDouble();
+    int64_t site = newSite("nnc_cpu_eltwise_init",
+                           {initI64(eltwiseKind(op)), initF32(slope), initI64(d[0]), initI64(d[1]), initI64(d[2]),
+                            initI64(d[3]), initI64(served_.count(op) ? 1 : 0), initI64(layout[0]),
+                            initI64(layout[1])});
+    sites_[op] = site;
+    // Fused: its conv wrote the values; the site serves the backward ops.
+    if (!fusedInto_.count(op))
+      call(b_, "nnc_cpu_eltwise_fwd", ctxArg_, site, {ptr(buffer(op->getOperand(0))), ptr(buffer(op->getResult(0)))});
+    return success();
+  }
+
+  /// Softmax over the axis of an [outer, axis, inner] view (plain layouts).
+  LogicalResult lowerSoftmaxCall(nn::SoftmaxOp s) {
+    auto shape = s.getInput().getType().getShape();
+    int64_t axis = s.getAxisIndex(), outer = 1, inner = 1;
+    for (int64_t i = 0; i < (int64_t)shape.size(); ++i) {
+      if (i < axis) outer *= shape[i];
+      if (i > axis) inner *= shape[i];
+    }
+    int64_t site = newSite("nnc_cpu_softmax_init", {outer, shape[axis], inner, served_.count(s) ? 1 : 0});
+    sites_[s] = site;
+    call(b_, "nnc_cpu_softmax_fwd", ctxArg_, site, {ptr(buffer(s.getInput())), ptr(buffer(s.getResult()))});
+    return success();
+  }
+
+  /// In @train_step a training site: y, the batch's mean and invstd, and the
+  /// running statistics updated in place in the state arena, as
+  /// lowerBatchNorm's f32 arithmetic (momentum passed as the f64 attribute).
+  /// Elsewhere an inference site on the running statistics.
+  LogicalResult lowerBatchNormCall(nn::BatchNormOp bn) {
+    auto d = nchw(bn.getInput());
+    auto layout = layoutArgs(bn);
+    int64_t site = newSite("nnc_cpu_batch_norm_init",
+                           {initI64(d[0]), initI64(d[1]), initI64(d[2]), initI64(d[3]),
+                            initF32(bn.getEps().convertToDouble()), initF64(bn.getMomentum().convertToDouble()),
+                            initI64(bn.getWeight() ? 1 : 0), initI64(training_ ? 1 : 0), initI64(layout[0]),
+                            initI64(layout[1])});
+    sites_[bn] = site;
+    auto opt = [&](Value v) { return ptr(v ? buffer(v) : Value()); };
+    if (training_) {
+      call(b_, "nnc_cpu_batch_norm_fwd_training", ctxArg_, site,
+           {ptr(buffer(bn.getInput())), opt(bn.getWeight()), opt(bn.getBias()), ptr(buffer(bn.getResult())),
+            ptr(buffer(bn.getMean())), ptr(buffer(bn.getInvstd())), ptr(buffer(bn.getRunningMean())),
+            ptr(buffer(bn.getRunningVar()))});
+    } else {
+      call(b_, "nnc_cpu_batch_norm_fwd_inference", ctxArg_, site,
+           {ptr(buffer(bn.getInput())), opt(bn.getWeight()), opt(bn.getBias()), ptr(buffer(bn.getRunningMean())),
+            ptr(buffer(bn.getRunningVar())), ptr(buffer(bn.getResult()))});
+    }
+    return success();
+  }
+
   /// Per channel. Training: the batch mean, then the biased variance (a
   /// second pass), invstd = 1 / sqrt(var + eps), saved for the backward; the
   /// running statistics are updated in place in the state arena (the
   /// unbiased variance for running_var). Evaluating: the running statistics.
   /// Then y = x * scale + shift, scale = weight * invstd, shift = bias - mean * scale.
   LogicalResult lowerBatchNorm(nn::BatchNormOp bn) {
+    if (library_.count(bn)) return lowerBatchNormCall(bn);
     auto shape = bn.getInput().getType().getShape();
     int64_t channels = shape[1], count = bn.getInput().getType().getNumElements() / channels;
     double eps = bn.getEps().convertToDouble(), momentum = bn.getMomentum().convertToDouble();
@@ -945,6 +1299,16 @@ private:
   /// Per channel: dbias = sum dy, dweight = sum dy * xhat (xhat from the saved
   /// mean and invstd), then dx = weight * invstd / M * (M dy - dbias - xhat dweight).
   LogicalResult lowerBatchNormBackward(nn::BatchNormBackwardOp bn) {
+    if (library_.count(bn)) {
+      // dweight and dbias overwritten (with a weight), from the site's variance.
+      Value w = bn.getWeight();
+      auto grads = bn.getParamGrads();
+      call(b_, "nnc_cpu_batch_norm_bwd", ctxArg_, siteOf(bn),
+           {ptr(buffer(bn.getInput())), ptr(buffer(bn.getGrad())), ptr(w ? buffer(w) : Value()),
+            ptr(buffer(bn.getMean())), ptr(buffer(bn.getResult())), ptr(w ? buffer(grads[0]) : Value()),
+            ptr(w ? buffer(grads[1]) : Value())});
+      return success();
+    }
     auto shape = bn.getInput().getType().getShape();
     int64_t channels = shape[1], count = bn.getInput().getType().getNumElements() / channels;
     Value x = buffer(bn.getInput()), dy = buffer(bn.getGrad()), dx = buffer(bn.getResult());
@@ -1074,6 +1438,7 @@ private:
 
   /// Per row along the axis: max, exp(x - max) stored and summed, then scaled by 1/sum.
   LogicalResult lowerSoftmax(nn::SoftmaxOp s) {
+    if (library_.count(s)) return lowerSoftmaxCall(s);
     int64_t axis = s.getAxisIndex();
     auto shape = s.getInput().getType().getShape();
     Value x = buffer(s.getInput()), y = buffer(s.getResult());
@@ -1101,6 +1466,11 @@ private:
 
   /// dx = y * (dy - sum over the axis of dy * y), per row.
   LogicalResult lowerSoftmaxBackward(nn::SoftmaxBackwardOp s) {
+    if (library_.count(s)) {
+      call(b_, "nnc_cpu_softmax_bwd", ctxArg_, siteOf(s),
+           {ptr(buffer(s.getOutput())), ptr(buffer(s.getGrad())), ptr(buffer(s.getResult()))});
+      return success();
+    }
     int64_t axis = s.getAxis();
     auto shape = s.getOutput().getType().getShape();
     Value y = buffer(s.getOutput()), dy = buffer(s.getGrad()), dx = buffer(s.getResult());
@@ -1368,7 +1738,15 @@ private:
   llvm::MapVector<Value, int64_t> workspaceOffset_;
   int64_t workspaceBytes_ = 0;
   llvm::DenseMap<Operation *, int64_t> sites_;
-  bool fineByDefault_ = false; // granularity=fine: generated conv2d, max_pool and dense
+  llvm::DenseSet<Operation *> library_;                // ops that become library calls
+  llvm::DenseMap<Operation *, Operation *> forwardOf_; // library call -> the forward op owning its site
+  llvm::DenseSet<Operation *> served_;                 // library forward ops a backward call uses: training sites
+  llvm::DenseSet<Value> blocked_;                      // activations in nChw<channelBlock_>c (roots)
+  llvm::DenseMap<Operation *, Operation *> fusedRelu_, fusedInto_; // conv2d <-> the relu fused into it
+  llvm::DenseMap<Operation *, int64_t> blockedMask_;   // forward op -> its site's blocked bits
+  int64_t channelBlock_ = 0;
+  std::string granularity_ = "auto"; // for ops without nn.granularity (wantsLibrary)
+  SmallVector<int64_t> outputOffsets_;
   SmallVectorImpl<Attribute> *profileSites_ = nullptr; // profiling: nn.profile_sites
   bool backwardSeen_ = false;                          // profiling: past the first VJP op
 };
@@ -1398,6 +1776,10 @@ struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
     OpBuilder b(ctx);
     if (granularity != "auto" && granularity != "coarse" && granularity != "fine") {
       module.emitError("nn-lower-cpu: granularity must be auto, coarse or fine, not '") << granularity << "'";
+      return signalPassFailure();
+    }
+    if (channelBlock != 0 && channelBlock != 8 && channelBlock != 16) {
+      module.emitError("nn-lower-cpu: channel-block must be 0, 8 or 16, not ") << (int64_t)channelBlock;
       return signalPassFailure();
     }
 
@@ -1454,12 +1836,20 @@ struct LowerToCpu : nnc::impl::NNLowerToCpuBase<LowerToCpu> {
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
     for (auto [f, name, training] : {std::tuple{train, "train_step", true}, std::tuple{forward, "eval_step", false}}) {
       if (!f) continue;
-      int64_t bytes = FunctionLowering(module, f, state, nextSite, initBuilder)
-                          .profiled(profile ? &profileSites : nullptr)
-                          .fineByDefault(granularity == "fine")
+      FunctionLowering lowering(module, f, state, nextSite, initBuilder);
+      int64_t bytes = lowering.profiled(profile ? &profileSites : nullptr)
+                          .defaultGranularity(granularity)
+                          .channelBlock(channelBlock)
                           .run(name, training);
       if (bytes < 0) return signalPassFailure();
       workspace = std::max(workspace, bytes);
+      if (!training) {
+        int64_t floats = lowering.outputOffsets().size();
+        for (auto [offset, t] : llvm::zip(lowering.outputOffsets(), f.getResultTypes()))
+          if (offset >= (int64_t)lowering.outputOffsets().size()) floats = offset + cast<RankedTensorType>(t).getNumElements();
+        module->setAttr("nn.eval_outputs", b.getDenseI64ArrayAttr(lowering.outputOffsets()));
+        module->setAttr("nn.eval_metrics", b.getI64IntegerAttr(floats));
+      }
       f.erase();
     }
     initBuilder.create<func::ReturnOp>(module.getLoc());

@@ -9,7 +9,8 @@
 
 void nnc::buildCpuToLlvmPipeline(mlir::OpPassManager &pm) {
   using namespace mlir;
-  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createNNOutlineParallel());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());

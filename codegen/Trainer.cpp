@@ -5,6 +5,7 @@
 #include "codegen/Compiler.h"
 #include "codegen/Divergence.h"
 #include "codegen/Jit.h"
+#include "codegen/Predict.h"
 #include "frontend/emit/DiagnosticBridge.h"
 #include "frontend/emit/Emitter.h"
 #include "ir/Evaluator.h"
@@ -80,6 +81,13 @@ std::string clockTime(double seconds) {
   int64_t s = std::llround(std::max(0.0, seconds));
   return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
                    : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+/// "=========>          ": `done` of `total` in 20 characters.
+std::string progressBar(int64_t done, int64_t total) {
+  constexpr int kBar = 20;
+  int filled = (int)(done * kBar / std::max<int64_t>(total, 1));
+  return std::string(filled, '=') + (filled < kBar ? ">" : "") + std::string(std::max(0, kBar - filled - 1), ' ');
 }
 
 std::string dirOf(const std::string &path) {
@@ -226,8 +234,10 @@ public:
   /// `weightsPath`, batch by batch as nnc train evaluates after each epoch.
   bool evalCheckpoint() {
     if (!p_.data.present) return fail(fmt::format("'{}' has no data section; nnc eval needs one", file_));
-    bool hasTest = p_.data.test.kind == Value::Kind::Pipeline;
-    if (!hasTest && p_.data.train.kind != Value::Kind::Pipeline)
+    SourceRange at;
+    const char *what = nullptr;
+    const Value *split = evaluationSplit(at, what);
+    if (!split)
       return fail(
           fmt::format("'{}' has no 'test = ...' or 'train = ...' in its data section; nnc eval needs one", file_));
     if (!checkInputs("nnc eval")) return false;
@@ -238,11 +248,7 @@ public:
     // transforms as the evaluations of the run that saved it.
     if (o_.seed < 0) o_.seed = (int64_t)ckpt_->seed;
     evalOnly_ = true;
-    const char *what = hasTest ? "test" : "training";
-    auto load = [&] {
-      return loadSplit(hasTest ? p_.data.test : p_.data.train, hasTest ? p_.data.testLoc : p_.data.trainLoc,
-                       o_.testLimit, true, test_, what);
-    };
+    auto load = [&] { return loadSplit(*split, at, o_.testLimit, true, test_, what); };
     batch_ = p_.solver.present ? p_.solver.batch : 64;
     if (!load()) return false;
     if (test_->examples() == 0) return fail(fmt::format("the {} data of '{}' has no examples", what, file_));
@@ -269,6 +275,90 @@ public:
         out_ << fmt::format("{} {:.4f}\n", g_.outputs[i].first, means[i]);
     out_ << fmt::format("({} {} examples, parameters of '{}' after epoch {} (iteration {}), {:.0f} images/s)\n", seen,
                         what, o_.weightsPath, ckpt_->epoch, ckpt_->iteration, seen / std::max(seconds, 1e-9));
+    return true;
+  }
+
+  /// nnc predict: `target`'s values for every image of --input, one line
+  /// each, with the parameters of checkpoint `weightsPath`. g_ is `network`
+  /// pruned to the target (pruneTo); the checkpoint must hold `network`'s
+  /// parameters all the same, as for nnc eval.
+  bool predict(const Graph &network, const PredictionTarget &target, const PredictOptions &po, std::ostream &lines) {
+    std::string error;
+    ckpt_.emplace();
+    if (!readCheckpoint(o_.weightsPath, *ckpt_, error)) return fail(error);
+    {
+      DiagnosticBridge bridge(ctx_, diags_);
+      mlir::OwningOpRef<mlir::ModuleOp> whole = emitModule(ctx_, network, p_.solver, diags_);
+      if (!whole) return false;
+      if (!matchCheckpoint(o_.weightsPath, *ckpt_, network.name, expectedTensors(parameterEntries(*whole)),
+                           /*ignoreSolverState=*/true, error))
+        return fail(error);
+    }
+    if (o_.seed < 0) o_.seed = (int64_t)ckpt_->seed; // random transforms draw as in nnc eval
+    batch_ = p_.solver.present ? p_.solver.batch : 64; // as nnc eval's
+    bool labeled = !po.labelsPath.empty();
+    if (!loadInput(po, target)) return false;
+    auto t0 = std::chrono::steady_clock::now();
+    model_ = compile(batch_, false);
+    if (!model_) return false;
+    // eval_step copies the one output, [batch, ...], into metrics at evalOutputs[0].
+    int64_t at = model_->evalOutputs.empty() ? -1 : model_->evalOutputs[0];
+    if (at < 0 || at + batch_ * target.perExample > (int64_t)evalMetricsSize())
+      return fail(fmt::format("the compiled eval_step does not return '{}' to the host", target.name));
+    printCompiled(t0);
+    allocateState();
+    restoreState();
+    if (!callInits()) return false;
+
+    // Live progress on a terminal (log is stderr) unless the lines go to it
+    // too (o_.progress is off then); a line every 200 batches in a log file.
+    bool live = o_.progress && ::isatty(2), periodic = !::isatty(2);
+    int64_t count = test_->examples(), batches = (count + batch_ - 1) / batch_;
+    int64_t seen = 0, correct = 0, correctTop = 0;
+    std::vector<float> metrics(evalMetricsSize()), padded; // sized once: a step allocates nothing
+    const float *values = metrics.data() + at;
+    float *images;
+    int32_t *labels;
+    test_->startEpoch(0);
+    auto start = std::chrono::steady_clock::now();
+    for (int64_t i = 1; int64_t b = test_->next(images, labels); ++i) {
+      if (b < batch_) { // the last, partial batch: padded with zeros, whose values are dropped
+        padded.assign(batch_ * exampleSize(), 0.0f);
+        std::copy(images, images + b * exampleSize(), padded.begin());
+        images = padded.data();
+      }
+      if (!step(*model_, "eval_step", batch_, images, nullptr, 0, metrics)) return false;
+      for (int64_t e = 0; e < b; ++e) {
+        const float *v = values + e * target.perExample;
+        lines << predictionLine(seen + e, v, target, po.top, po.raw) << '\n';
+        if (labeled) {
+          correct += labelInTopK(v, target.perExample, labels[e], 1);
+          correctTop += labelInTopK(v, target.perExample, labels[e], po.top);
+        }
+      }
+      seen += b;
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::string stats = fmt::format("{:>{}}/{} examples  {:.0f} img/s  ETA {}", seen, std::to_string(count).size(),
+                                      count, seen / std::max(secs, 1e-9), clockTime(secs / seen * (count - seen)));
+      if (live && (i % 10 == 0 || i == batches))
+        out_ << fmt::format("\rpredict [{}] {}\x1b[K", progressBar(i, batches), stats) << std::flush;
+      else if (periodic && i % 200 == 0)
+        out_ << fmt::format("predict {}\n", stats) << std::flush;
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (live) out_ << "\n";
+    if (std::string e = test_->error(); !e.empty()) return fail("input data: " + e);
+    if (!lines.flush()) return fail("cannot write the predictions");
+    if (labeled) {
+      out_ << fmt::format("accuracy {:.4f} ({} of {} correct)\n", (double)correct / seen, correct, seen);
+      if (po.top > 1)
+        out_ << fmt::format("top-{} accuracy {:.4f} ({} of {} correct)\n", po.top, (double)correctTop / seen,
+                            correctTop, seen);
+    }
+    out_ << fmt::format("({} examples of '{}': '{}' with the parameters of '{}' after epoch {} (iteration {}), "
+                        "{:.0f} images/s)\n",
+                        seen, po.inputPath, target.name, o_.weightsPath, ckpt_->epoch, ckpt_->iteration,
+                        seen / std::max(seconds, 1e-9));
     return true;
   }
 
@@ -319,20 +409,29 @@ private:
     return 0;
   }
 
+  /// Floats eval_step's metrics argument needs: the scalar outputs, then
+  /// any tensor output (JitModel::evalMetrics).
+  size_t evalMetricsSize() const {
+    int64_t n = g_.outputs.size();
+    for (JitModel *m : {model_.get(), tailModel_.get()})
+      if (m) n = std::max(n, m->evalMetrics);
+    return n;
+  }
+
   /// Every output averaged over the examples of test_ (scalar outputs; 0 for
   /// the others), and the seconds the steps took.
   bool averageOutputs(std::vector<double> &means, int64_t &seen, double &seconds, const char *what) {
     test_->startEpoch(0); // random transforms draw as in every evaluation of nnc train
     float *images;
     int32_t *labels;
-    std::vector<float> metrics(g_.outputs.size());
+    std::vector<float> metrics(evalMetricsSize());
     means.assign(g_.outputs.size(), 0);
     seen = 0;
     auto start = std::chrono::steady_clock::now();
     while (int64_t b = test_->next(images, labels)) {
       JitModel &m = b == batch_ ? *model_ : *tailModel_;
-      if (!step(m, "eval_step", b, images, labels, 0, metrics.data())) return false;
-      for (size_t i = 0; i < metrics.size(); ++i) means[i] += metrics[i] * b;
+      if (!step(m, "eval_step", b, images, labels, 0, metrics)) return false;
+      for (size_t i = 0; i < means.size(); ++i) means[i] += metrics[i] * b;
       seen += b;
     }
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -359,7 +458,7 @@ private:
       if (it == warmup) nnc_prof_reset(rt_);
       float lr = (float)learningRate(p_.solver.lr, it);
       auto start = std::chrono::steady_clock::now();
-      if (!step(*model_, "train_step", batch_, images.data(), labels.data(), lr, metrics.data(), it)) return false;
+      if (!step(*model_, "train_step", batch_, images.data(), labels.data(), lr, metrics, it)) return false;
       if (it >= warmup) seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       finite &= lossIdx < 0 || std::isfinite(metrics[lossIdx]);
     }
@@ -419,9 +518,9 @@ private:
       if (!matchManifest(o_.weightsPath, /*ignoreSolverState=*/true)) return false;
       restoreState();
     }
-    std::vector<float> metrics(g_.outputs.size());
-    bool ok = callInits() && step(*model_, "eval_step", b, images.data(), labels.data(), 0, metrics.data());
-    outputs.assign(metrics.begin(), metrics.end());
+    std::vector<float> metrics(evalMetricsSize());
+    bool ok = callInits() && step(*model_, "eval_step", b, images.data(), labels.data(), 0, metrics);
+    outputs.assign(metrics.begin(), metrics.begin() + g_.outputs.size());
     return ok;
   }
 
@@ -438,16 +537,7 @@ private:
     args[0].data.assign(images.begin(), images.end());
     args[1].shape = {b};
     args[1].data.assign(labels.begin(), labels.end());
-    std::vector<ManifestEntry> params;
-    for (nn::ParameterOp p : module->getOps<nn::ParameterOp>()) {
-      ManifestEntry e;
-      e.name = p.getSymName().str();
-      e.kind = p.getFrozen() ? "running" : "param";
-      e.init = p.getInit().str();
-      auto shape = mlir::cast<mlir::RankedTensorType>(p.getType()).getShape();
-      e.shape.assign(shape.begin(), shape.end());
-      params.push_back(e);
-    }
+    std::vector<ManifestEntry> params = parameterEntries(*module);
     std::string error;
     if (ckpt_ && !matchCheckpoint(o_.weightsPath, *ckpt_, g_.name, expectedTensors(params), true, error))
       return fail(error);
@@ -461,6 +551,22 @@ private:
     if (!::nnc::evaluate(forward, args, results, error)) return fail("reference evaluator: " + error);
     for (const auto &r : results) outputs.push_back(r.item());
     return true;
+  }
+
+  /// The parameters of an emitted module, as a compiled model's manifest
+  /// lists them (without offsets).
+  static std::vector<ManifestEntry> parameterEntries(mlir::ModuleOp module) {
+    std::vector<ManifestEntry> params;
+    for (nn::ParameterOp p : module.getOps<nn::ParameterOp>()) {
+      ManifestEntry e;
+      e.name = p.getSymName().str();
+      e.kind = p.getFrozen() ? "running" : "param";
+      e.init = p.getInit().str();
+      auto shape = mlir::cast<mlir::RankedTensorType>(p.getType()).getShape();
+      e.shape.assign(shape.begin(), shape.end());
+      params.push_back(e);
+    }
+    return params;
   }
 
   bool fail(const std::string &msg, SourceRange at = {}) {
@@ -492,32 +598,9 @@ private:
     if (!at.valid()) at = p_.data.loc;
     const Value &src = pipeline.elems[0];
     BatcherOptions bo;
-    bo.batchSize = batch_;
-    bo.shuffle = false;
-    bo.seed = seed();
-    bo.dropLast = std::string(what) == "training" && !evalOnly_; // the loop trains on full batches only
-    std::map<std::string, int> occurrences; // random transforms of one kind draw from separate streams
-    auto floats = [](const Value &v) {
-      std::vector<float> xs;
-      if (v.kind == Value::Kind::List)
-        for (const Value &e : v.elems) xs.push_back((float)e.number());
-      else
-        xs.push_back((float)v.number());
-      return xs;
-    };
-    for (size_t i = 1; i < pipeline.elems.size(); ++i) {
-      const Value &t = pipeline.elems[i];
-      int occurrence = occurrences[t.str]++;
-      if (t.str == "scale") bo.transforms.push_back(Transform::scale((float)t.arg("factor")->number()));
-      else if (t.str == "normalize") bo.transforms.push_back(Transform::normalize(floats(*t.arg("mean")), floats(*t.arg("std"))));
-      else if (t.str == "shuffle") bo.shuffle = true;
-      else if (t.str == "random_crop") bo.transforms.push_back(Transform::randomCrop(t.arg("size")->i, t.arg("pad")->i, occurrence));
-      else if (t.str == "mirror") bo.transforms.push_back(Transform::mirror(occurrence));
-      else return fail(fmt::format("data transform '{}' is not supported by nnc train yet", t.str), at);
-    }
+    if (!batcherOptions(pipeline, at, what, bo)) return false;
     std::unique_ptr<ExampleSource> examples;
     std::string origin; // where the examples come from, for messages
-    const Node &in = g_.nodes[g_.inputs[0].second];
     std::string error;
     if (src.str == "synthetic") {
       int64_t count = src.arg("count")->i, classes = src.arg("classes")->i;
@@ -550,24 +633,72 @@ private:
         images.pixels.resize(limit * images.rows * images.cols);
         labels.labels.resize(limit);
       }
-      const Node &lab = g_.nodes[g_.inputs[1].second];
-      int64_t classes = classCount();
-      for (int64_t i = 0; i < labels.count; ++i)
-        if (classes && labels.labels[i] >= classes)
-          return fail(fmt::format("{} label {} of example {} in '{}' is not below the {} classes of the network",
-                                  what, (int)labels.labels[i], i, lp, classes), lab.loc);
-      origin = fmt::format("the {} images in '{}' are {}x{} ({})", what, ip, images.rows, images.cols,
-                           shapeText({1, images.rows, images.cols}));
+      if (!checkLabels(labels, lp, classCount(), g_.nodes[g_.inputs[1].second].loc, what)) return false;
+      origin = idxOrigin(images, ip, what);
       examples = IdxExamples::create(std::move(images), std::move(labels), error);
       if (!examples) return fail(fmt::format("{} data: {}", what, error), at);
     } else {
       return fail(fmt::format("data source '{}' is not supported by nnc train yet", src.str), at);
     }
+    return makeSplit(std::move(examples), bo, origin, at, prefetch, out, what);
+  }
+
+  /// A split's batching: its transforms in the order written (SPEC 13) and
+  /// whether it shuffles; problems are reported at its setting `at`.
+  bool batcherOptions(const Value &pipeline, SourceRange at, const char *what, BatcherOptions &bo) {
+    bo.batchSize = batch_;
+    bo.shuffle = false;
+    bo.seed = seed();
+    bo.dropLast = std::string(what) == "training" && !evalOnly_; // the loop trains on full batches only
+    std::map<std::string, int> occurrences; // random transforms of one kind draw from separate streams
+    auto floats = [](const Value &v) {
+      std::vector<float> xs;
+      if (v.kind == Value::Kind::List)
+        for (const Value &e : v.elems) xs.push_back((float)e.number());
+      else
+        xs.push_back((float)v.number());
+      return xs;
+    };
+    for (size_t i = 1; i < pipeline.elems.size(); ++i) {
+      const Value &t = pipeline.elems[i];
+      int occurrence = occurrences[t.str]++;
+      if (t.str == "scale") bo.transforms.push_back(Transform::scale((float)t.arg("factor")->number()));
+      else if (t.str == "normalize") bo.transforms.push_back(Transform::normalize(floats(*t.arg("mean")), floats(*t.arg("std"))));
+      else if (t.str == "shuffle") bo.shuffle = true;
+      else if (t.str == "random_crop") bo.transforms.push_back(Transform::randomCrop(t.arg("size")->i, t.arg("pad")->i, occurrence));
+      else if (t.str == "mirror") bo.transforms.push_back(Transform::mirror(occurrence));
+      else return fail(fmt::format("data transform '{}' is not supported by nnc train yet", t.str), at);
+    }
+    return true;
+  }
+
+  /// Every label must be one of the network's `classes` (0: any); reported at `at`.
+  bool checkLabels(const IdxLabels &labels, const std::string &path, int64_t classes, SourceRange at,
+                   const char *what) {
+    for (int64_t i = 0; i < labels.count; ++i)
+      if (classes && labels.labels[i] >= classes)
+        return fail(fmt::format("{} label {} of example {} in '{}' is not below the {} classes of the network", what,
+                                (int)labels.labels[i], i, path, classes),
+                    at);
+    return true;
+  }
+
+  static std::string idxOrigin(const IdxImages &images, const std::string &path, const char *what) {
+    return fmt::format("the {} images in '{}' are {}x{} ({})", what, path, images.rows, images.cols,
+                       shapeText({1, images.rows, images.cols}));
+  }
+
+  /// Batches `examples` into `out` once they fit the network's image input:
+  /// they are reshaped to its per-example shape, so the element counts must
+  /// agree. `origin` says where they come from; `at`, where the split is
+  /// defined (a note, when valid).
+  bool makeSplit(std::unique_ptr<ExampleSource> examples, const BatcherOptions &bo, const std::string &origin,
+                 SourceRange at, bool prefetch, std::unique_ptr<Split> &out, const char *what) {
+    std::string error;
     auto batcher = Batcher::create(std::move(examples), bo, error);
     if (!batcher) return fail(fmt::format("{} data: {}", what, error), at);
-    // The network's image input must accept the transformed examples: they are
-    // reshaped to its per-example shape, so the element counts must agree.
     if (batcher->exampleSize() != exampleSize()) {
+      const Node &in = g_.nodes[g_.inputs[0].second];
       std::vector<int64_t> want = inputShape(1);
       want.erase(want.begin());
       const Transform *crop = nullptr; // the last one makes the shape
@@ -583,11 +714,55 @@ private:
                                     fmt::format("input '{}' is {}, but {}: expected {} values per example ({}), got {}{}",
                                                 g_.inputs[0].first, in.type.str(), found, exampleSize(), shapeText(want),
                                                 batcher->exampleSize(), hint));
-      d.notes.push_back({at, fmt::format("the {} data is defined here", what)});
+      if (at.valid()) d.notes.push_back({at, fmt::format("the {} data is defined here", what)});
       return false;
     }
     out = std::make_unique<Split>(std::move(batcher), prefetch);
     return true;
+  }
+
+  /// The split nnc eval evaluates, whose transforms nnc predict applies too:
+  /// the test split, else the training split; null when there is neither.
+  const Value *evaluationSplit(SourceRange &at, const char *&what) const {
+    if (p_.data.test.kind == Value::Kind::Pipeline) {
+      at = p_.data.testLoc, what = "test";
+      return &p_.data.test;
+    }
+    if (p_.data.train.kind == Value::Kind::Pipeline) {
+      at = p_.data.trainLoc, what = "training";
+      return &p_.data.train;
+    }
+    return nullptr;
+  }
+
+  /// nnc predict's examples, in the file's order: the images of --input and
+  /// the labels of --labels (zeros without) through the transforms nnc eval
+  /// applies (none without a data section). The batch shrinks to the count.
+  bool loadInput(const PredictOptions &po, const PredictionTarget &target) {
+    const char *what = "input";
+    IdxImages images;
+    IdxLabels labels;
+    std::string error;
+    bool ok = po.labelsPath.empty() ? readIdxImages(po.inputPath, images, error)
+                                    : readIdxDataset(po.inputPath, po.labelsPath, images, labels, error);
+    if (!ok) return fail(fmt::format("{} data: {}", what, error));
+    if (po.labelsPath.empty()) {
+      labels.count = images.count;
+      labels.labels.assign(images.count, 0);
+    } else if (!checkLabels(labels, po.labelsPath, target.perExample, {}, what)) {
+      return false;
+    }
+    batch_ = std::min(batch_, images.count);
+    SourceRange at;
+    const char *split = nullptr;
+    const Value *pipeline = evaluationSplit(at, split);
+    BatcherOptions bo;
+    if (!batcherOptions(pipeline ? *pipeline : Value(), at, what, bo)) return false;
+    bo.shuffle = false; // one line per image, in order
+    std::string origin = idxOrigin(images, po.inputPath, what);
+    auto examples = IdxExamples::create(std::move(images), std::move(labels), error);
+    if (!examples) return fail(fmt::format("{} data: {}", what, error));
+    return makeSplit(std::move(examples), bo, origin, {}, /*prefetch=*/true, test_, what);
   }
 
   /// A resumed run keeps its checkpoint's seed: the same data order and dropout masks.
@@ -704,6 +879,7 @@ private:
     po.training = training;
     po.profile = profile_;
     po.granularity = o_.granularity;
+    po.channelBlock = o_.channelBlock;
     std::string error;
     bool cached = false;
     auto model = compileModel(*module, po, o_.cacheDir, cached, error);
@@ -753,11 +929,14 @@ private:
     return true;
   }
 
-  /// Calls train_step or eval_step on one batch; metrics get the outputs.
+  /// Calls train_step or eval_step on one batch; metrics get the scalar
+  /// outputs, and from eval_step the tensor outputs after them
+  /// (JitModel::evalOutputs; nnc predict's one output). A network without a
+  /// label input (nnc predict's, pruned) takes no labels.
   /// hyper = [lr, iteration, seed low, seed high]; the last three carry the
   /// bits of 32-bit unsigned words (dropout draws its masks from them).
-  bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr, float *metrics,
-            int64_t iteration = 0) {
+  bool step(JitModel &m, const char *fn, int64_t b, float *images, int32_t *labels, float lr,
+            llvm::MutableArrayRef<float> metrics, int64_t iteration = 0) {
     // Nothing here touches the heap: a step allocates no memory (AllocationTest).
     int64_t imageShape[MemRefDescriptor::kMaxRank];
     const auto &dims = g_.nodes[g_.inputs[0].second].type.dims;
@@ -767,8 +946,9 @@ private:
     int64_t stateBytes = model_->stateBytes,
             wsBytes = std::max(model_->workspaceBytes, tailModel_ ? tailModel_->workspaceBytes : 0);
     MemRefDescriptor state(state_->p, {stateBytes}), ws(workspace_->p, {wsBytes});
+    bool hasLabels = g_.inputs.size() > 1;
     void *labelData = labels;
-    if (g_.nodes[g_.inputs[1].second].type.dtype == shapes::DType::I64) {
+    if (hasLabels && g_.nodes[g_.inputs[1].second].type.dtype == shapes::DType::I64) {
       labels64_.assign(labels, labels + b);
       labelData = labels64_.data();
     }
@@ -777,17 +957,19 @@ private:
     uint64_t sd = seed();
     uint32_t words[3] = {uint32_t(iteration), uint32_t(sd), uint32_t(sd >> 32)};
     std::memcpy(&hyper[1], words, sizeof words);
-    int64_t outputs = (int64_t)g_.outputs.size();
-    MemRefDescriptor hyp(hyper, {4}), met(metrics, {outputs});
+    MemRefDescriptor hyp(hyper, {4}), met(metrics.data(), {(int64_t)metrics.size()});
     nnc_ctx *rt = &m == model_.get() ? rt_ : rtTail_;
     void *ctx = rt;
     void *p[] = {state.get(), ws.get(), img.get(), lab.get(), hyp.get(), met.get()};
     void *trainArgs[] = {&ctx, &p[0], &p[1], &p[2], &p[3], &p[4], &p[5]};
     void *evalArgs[] = {&ctx, &p[0], &p[1], &p[2], &p[3], &p[5]};
+    void *unlabeledArgs[] = {&ctx, &p[0], &p[1], &p[2], &p[5]};
     bool training = std::strcmp(fn, "train_step") == 0;
+    llvm::ArrayRef<void *> args = training ? llvm::ArrayRef<void *>(trainArgs)
+                                  : hasLabels ? llvm::ArrayRef<void *>(evalArgs)
+                                              : llvm::ArrayRef<void *>(unlabeledArgs);
     std::string error;
-    if (!m.call(fn, training ? llvm::ArrayRef<void *>(trainArgs) : llvm::ArrayRef<void *>(evalArgs), error))
-      return fail(error);
+    if (!m.call(fn, args, error)) return fail(error);
     return runtimeOk(rt);
   }
 
@@ -848,7 +1030,7 @@ private:
       for (int64_t i = 0; i < perEpoch; ++i, ++it) {
         if (train_->next(images, labels) != batch_) break;
         float lr = (float)learningRate(p_.solver.lr, it);
-        if (!step(*model_, "train_step", batch_, images, labels, lr, metrics.data(), it)) return false;
+        if (!step(*model_, "train_step", batch_, images, labels, lr, metrics, it)) return false;
         float loss = metrics[lossIdx];
         if (getenv("NNC_DEBUG_STATE") && it < 3) { out_ << "loss " << loss << "\n"; dumpState("step"); }
         if (!std::isfinite(loss)) {
@@ -878,11 +1060,8 @@ private:
                                           accIdx >= 0 ? fmt::format("  acc {:.4f}", sumAcc / n) : "", lr,
                                           n * batch_ / std::max(secs, 1e-9), eta);
           if (tty) {
-            constexpr int kBar = 20;
-            int filled = (int)((i + 1) * kBar / perEpoch);
-            std::string bar = std::string(filled, '=') + (filled < kBar ? ">" : "") +
-                              std::string(std::max(0, kBar - filled - 1), ' ');
-            out_ << fmt::format("\repoch {}/{} [{}] {:>5}/{}  {}\x1b[K", epoch + 1, epochs, bar, i + 1, perEpoch, stats)
+            out_ << fmt::format("\repoch {}/{} [{}] {:>5}/{}  {}\x1b[K", epoch + 1, epochs, progressBar(i + 1, perEpoch),
+                                i + 1, perEpoch, stats)
                  << std::flush;
           } else {
             out_ << fmt::format("epoch {}/{}  iter {:>5}/{}  {}\n", epoch + 1, epochs, i + 1, perEpoch, stats)
@@ -959,6 +1138,31 @@ bool evaluateCheckpoint(const std::string &file, const Program &program, Diagnos
     return false;
   }
   return Session(file, program, diags, options, out).evalCheckpoint();
+}
+
+bool predict(const std::string &file, const Program &program, DiagnosticEngine &diags, const TrainOptions &options,
+             const PredictOptions &po, std::ostream &lines, std::ostream &log) {
+  if (program.networks.size() != 1) {
+    diags.report(Diag::NoNetwork, {}, fmt::format("nnc predict needs exactly one network in '{}'", file));
+    return false;
+  }
+  const Graph &network = program.networks[0];
+  PredictionTarget target;
+  if (!choosePrediction(network, po.output, diags, target)) return false;
+  const Node &n = network.nodes[target.node];
+  auto fail = [&](const std::string &message) {
+    diags.report(Diag::CompileError, n.loc, message);
+    return false;
+  };
+  if (!target.classifier && (po.top > 1 || !po.labelsPath.empty()))
+    return fail(fmt::format("--{} needs class scores [N, K] (the logits of a softmax_cross_entropy or accuracy, or a "
+                            "softmax): '{}' is {}, printed as raw values",
+                            po.top > 1 ? "top" : "labels", target.name, n.type.str()));
+  if (target.classifier && po.top > target.perExample)
+    return fail(fmt::format("--top {} is more than the {} classes of '{}'", po.top, target.perExample, target.name));
+  Program pruned = program;
+  pruned.networks = {pruneTo(network, target.node)};
+  return Session(file, pruned, diags, options, log).predict(network, target, po, lines);
 }
 
 bool bench(const std::string &file, const Program &program, DiagnosticEngine &diags, const TrainOptions &options,

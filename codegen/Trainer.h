@@ -22,7 +22,8 @@ struct TrainOptions {
   std::string resumePath;   // nnc train --resume: continue from this checkpoint
   std::string weightsPath;  // nnc run --weights: saved parameters instead of fresh ones
   std::string cacheDir;     // compiled models are kept here (empty: no cache)
-  std::string granularity = "auto"; // --granularity: conv2d, max_pool, dense and lrn without @coarse/@fine (SPEC 14)
+  std::string granularity = "auto"; // --granularity: ops the library has, without @coarse/@fine (SPEC 14)
+  int64_t channelBlock = -1;         // --channel-block: PipelineOptions::channelBlock
 };
 
 struct TrainResult {
@@ -51,6 +52,24 @@ bool runOnce(const std::string &file, const Program &program, DiagnosticEngine &
 /// prints each scalar output averaged over the examples and the images/s.
 bool evaluateCheckpoint(const std::string &file, const Program &program, DiagnosticEngine &diags,
                         const TrainOptions &options, std::ostream &out);
+
+/// nnc predict's own options (the checkpoint is TrainOptions::weightsPath).
+struct PredictOptions {
+  std::string inputPath;  // --input: IDX images, gzip-compressed or raw
+  std::string labelsPath; // --labels: IDX labels of them (optional): the accuracy is printed
+  std::string output;     // --output: the value to print ("": the classifier's logits)
+  int64_t top = 1;        // --top: the best classes per line
+  bool raw = false;       // --raw: a classifier's values instead of its classes
+};
+
+/// nnc predict: runs the single network of `program`, cut down to the value
+/// to print (choosePrediction, pruneTo: no label input), with the parameters
+/// of checkpoint `weightsPath` on the images of `inputPath` as nnc eval feeds
+/// its split (the same transforms, in order, the last batch padded), and
+/// writes one line per image to `lines` (predictionLine); the compile line,
+/// progress, the accuracy with labels and a summary go to `log` (stderr).
+bool predict(const std::string &file, const Program &program, DiagnosticEngine &diags, const TrainOptions &options,
+             const PredictOptions &predict, std::ostream &lines, std::ostream &log);
 
 /// nnc bench: times `iterations` training steps (after `warmup` untimed ones)
 /// on synthetic data shaped like the inputs, batch `batch` (0: the solver's),

@@ -94,4 +94,19 @@ void nnc_parallel_for(nnc_ctx *ctx, int64_t n, void (*fn)(void *arg, int64_t beg
   GOMP_parallel(forChunk, &job, static_cast<unsigned>(threads), 0);
 }
 
+void nnc_parallel_kernel(nnc_ctx *ctx, int64_t n, nnc_kernel_fn kernel, void *state, int64_t state_bytes,
+                         void *ws, int64_t ws_bytes, void *scalars, int64_t scalars_bytes) {
+  struct Job {
+    nnc_kernel_fn kernel;
+    void *state, *ws, *scalars;
+    int64_t stateBytes, wsBytes, scalarsBytes;
+  } job{kernel, state, ws, scalars, state_bytes, ws_bytes, scalars_bytes};
+  auto chunk = [](void *arg, int64_t begin, int64_t end) {
+    auto *j = static_cast<Job *>(arg);
+    j->kernel(j->state, j->state, 0, j->stateBytes, 1, j->ws, j->ws, 0, j->wsBytes, 1, j->scalars, j->scalars, 0,
+              j->scalarsBytes, 1, begin, end);
+  };
+  nnc_parallel_for(ctx, n, chunk, &job);
+}
+
 } // extern "C"

@@ -9,6 +9,7 @@
 #include "codegen/Passes.h"
 #include "ir/reference/Kernels.h"
 #include "test/codegen/CodegenTestUtil.h"
+#include "test/runtime/BlockedLayout.h"
 #include "tools/RegisterNNC.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -216,6 +217,24 @@ TEST(GeneratedKernels, MaxPoolTiesAndNaNsAsTheReference) {
         cpu::buildMaxPoolBackward(b, l, v[0], v[1], v[2], a);
       }));
       expectSame(ref::maxPoolBackward(x, dy, c.a), bwd[2], "max_pool_backward, variant " + std::to_string(variant));
+
+      // The same on the channel-blocked layout [N, C/8, H, W, 8] (padded lanes zero).
+      test::BlockedLayout xl{c.x[0], c.x[1], c.x[2], c.x[3], 8}, yl{ys[0], ys[1], ys[2], ys[3], 8};
+      Shape xb = {c.x[0], xl.blocks(), c.x[2], c.x[3], 8}, yb = {ys[0], yl.blocks(), ys[2], ys[3], 8};
+      std::vector<std::vector<float>> bfwd = {xl.toBlocked(x.data), std::vector<float>(yl.size(), 7.f)};
+      ASSERT_TRUE(runKernel({xb, yb}, bfwd, [&](mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange v) {
+        cpu::buildMaxPool(b, l, v[0], v[1], a);
+      }));
+      EXPECT_EQ(yl.nonZeroPadding(bfwd[1]), 0);
+      expectSame(ref::maxPool(x, c.a), yl.toPlain(bfwd[1]), "blocked max_pool, variant " + std::to_string(variant));
+      std::vector<std::vector<float>> bbwd = {xl.toBlocked(x.data), yl.toBlocked(dy.data),
+                                              std::vector<float>(xl.size(), 7.f)};
+      ASSERT_TRUE(runKernel({xb, yb, xb}, bbwd, [&](mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange v) {
+        cpu::buildMaxPoolBackward(b, l, v[0], v[1], v[2], a);
+      }));
+      EXPECT_EQ(xl.nonZeroPadding(bbwd[2]), 0);
+      expectSame(ref::maxPoolBackward(x, dy, c.a), xl.toPlain(bbwd[2]),
+                 "blocked max_pool_backward, variant " + std::to_string(variant));
     }
   }
 }

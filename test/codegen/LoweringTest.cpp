@@ -6,8 +6,10 @@
 // no decay, w' = w - g.
 //
 // Every network runs twice (SPEC 14): with --granularity=coarse (conv2d,
-// max_pool and dense as oneDNN calls) and fine (generated loops, no library
-// call left in the module).
+// max_pool, dense, lrn, the activations, softmax and batch_norm as oneDNN
+// calls, activations kept in the host's channel-blocked layout between them
+// where they can) and fine (generated loops, no library call left in the
+// module).
 #include "codegen/Compiler.h"
 #include "codegen/Jit.h"
 #include "frontend/Frontend.h"
@@ -22,6 +24,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -36,6 +39,26 @@ namespace {
 using test::splitmix;
 using test::uniform;
 
+/// Whether the network's source applies op `name` (`name(` or `| name`,
+/// not as the end of a longer name such as leaky_relu).
+bool mentions(const std::string &source, const std::string &name) {
+  auto word = [](char ch) { return std::isalnum((unsigned char)ch) || ch == '_'; };
+  for (size_t at = source.find(name); at != std::string::npos; at = source.find(name, at + 1)) {
+    size_t end = at + name.size();
+    char before = at ? source[at - 1] : ' ', after = end < source.size() ? source[end] : ' ';
+    if (word(before) || word(after)) continue;
+    if (after == '(' || (at >= 2 && source.compare(at - 2, 2, "| ") == 0)) return true;
+  }
+  return false;
+}
+
+/// What a coarse compilation must contain beyond one forward call per
+/// library op kind: these runtime functions, and these inits with a
+/// nonzero `blocked` mask (the last argument).
+struct Expect {
+  std::vector<std::string> calls, blocked;
+};
+
 struct Compiled {
   std::unique_ptr<mlir::MLIRContext> ctx;
   std::unique_ptr<Frontend> fe;
@@ -44,7 +67,8 @@ struct Compiled {
   std::unique_ptr<JitModel> jit;
 };
 
-Compiled compile(const std::string &source, int64_t batch, const std::string &granularity) {
+Compiled compile(const std::string &source, int64_t batch, const std::string &granularity,
+                 const Expect &expect = {}) {
   Compiled c;
   unsigned errors = test::checkSource(source, c.fe, c.program, c.ctx);
   EXPECT_EQ(errors, 0u);
@@ -67,17 +91,36 @@ Compiled compile(const std::string &source, int64_t batch, const std::string &gr
   EXPECT_TRUE(mlir::succeeded(runPipeline(*lowered, po)));
   // The path asked for, where no attribute says otherwise: no library call
   // at all (fine), or one for each library op kind in the network (coarse).
-  std::set<std::string> calls;
+  std::set<std::string> calls, blocked;
   lowered->walk([&](mlir::LLVM::LLVMFuncOp f) {
     if (f.getName().starts_with("nnc_cpu_")) calls.insert(f.getName().str());
+  });
+  lowered->walk([&](mlir::LLVM::CallOp call) {
+    auto callee = call.getCallee();
+    if (!callee || !callee->ends_with("_init") || callee->starts_with("nnc_cpu_dense") ||
+        callee->starts_with("nnc_cpu_softmax"))
+      return;
+    auto mask = call.getArgOperands().back().getDefiningOp<mlir::LLVM::ConstantOp>();
+    auto value = mask ? mlir::dyn_cast<mlir::IntegerAttr>(mask.getValue()) : nullptr;
+    if (value && value.getInt() != 0) blocked.insert(callee->str());
   });
   if (source.find("@coarse") != std::string::npos || source.find("@fine") != std::string::npos) {
   } else if (granularity == "fine") {
     EXPECT_TRUE(calls.empty()) << "a library call is left: " << *calls.begin();
   } else {
-    for (const char *op : {"conv2d", "max_pool", "dense"})
-      if (source.find(std::string(op) + "(") != std::string::npos)
-        EXPECT_TRUE(calls.count(std::string("nnc_cpu_") + op + "_fwd")) << op << " is not a library call";
+    std::pair<const char *, const char *> kinds[] = {
+        {"conv2d", "conv2d_fwd"}, {"max_pool", "max_pool_fwd"}, {"dense", "dense_fwd"},
+        {"lrn", "lrn_fwd"}, {"softmax", "softmax_fwd"}, {"batch_norm", "batch_norm_fwd_training"},
+        // A relu fused into its conv2d keeps a site (for its backward ops) but no forward call.
+        {"batch_norm", "batch_norm_fwd_inference"}, {"relu", "eltwise_init"}, {"leaky_relu", "eltwise_fwd"},
+        {"sigmoid", "eltwise_fwd"}, {"tanh", "eltwise_fwd"}, {"gelu", "eltwise_fwd"}};
+    for (auto [op, fn] : kinds)
+      if (mentions(source, op))
+        EXPECT_TRUE(calls.count(std::string("nnc_cpu_") + fn)) << op << " is not a library call (" << fn << ")";
+    for (const std::string &fn : expect.calls)
+      EXPECT_TRUE(calls.count("nnc_cpu_" + fn)) << "no call of nnc_cpu_" << fn;
+    for (const std::string &fn : expect.blocked)
+      EXPECT_TRUE(blocked.count("nnc_cpu_" + fn)) << "no nnc_cpu_" << fn << " with blocked tensors";
   }
   std::string error;
   c.jit = JitModel::create(*lowered, error);
@@ -148,10 +191,10 @@ struct StepRecord {
 /// `finiteDifferences`, checks the reference gradients themselves too. Then
 /// runs eval_step on the state before the step against @forward.
 void checkNetworkWith(const std::string &granularity, const std::string &body, int64_t batch, int64_t classes,
-                      bool finiteDifferences, StepRecord *record) {
+                      bool finiteDifferences, StepRecord *record, const Expect &expect) {
   std::string source = "nn 1\nnetwork t {\n" + body +
                        "\n}\nsolver {\n  method = sgd()\n  lr = 1\n}\n";
-  Compiled c = compile(source, batch, granularity);
+  Compiled c = compile(source, batch, granularity, expect);
   ASSERT_TRUE(c.reference && c.jit);
   const Graph &g = c.program.networks.at(0);
   auto train = c.reference->lookupSymbol<mlir::func::FuncOp>("train_step");
@@ -232,7 +275,7 @@ void checkNetworkWith(const std::string &granularity, const std::string &body, i
   // (dropout the identity, batch_norm with the running statistics).
   {
     std::vector<char> evalState = before;
-    std::vector<float> evalMetrics(g.outputs.size());
+    std::vector<float> evalMetrics(std::max<size_t>(g.outputs.size(), c.jit->evalMetrics));
     MemRefDescriptor es(evalState.data(), {c.jit->stateBytes}), em(evalMetrics.data(), {(int64_t)evalMetrics.size()});
     void *q[] = {es.get(), w.get(), x.get(), l.get(), em.get()};
     ASSERT_TRUE(c.jit->call("eval_step", {&ctx, &q[0], &q[1], &q[2], &q[3], &q[4]}, error)) << error;
@@ -264,9 +307,10 @@ void checkNetworkWith(const std::string &granularity, const std::string &body, i
 class Lowering : public ::testing::TestWithParam<const char *> {
 protected:
   void checkNetwork(const std::string &body, int64_t batch, int64_t classes, bool finiteDifferences = false,
-                    StepRecord *record = nullptr) {
+                    StepRecord *record = nullptr, const Expect &expect = {}) {
     std::string granularity = GetParam();
-    checkNetworkWith(granularity, body, batch, classes, finiteDifferences && granularity == "coarse", record);
+    checkNetworkWith(granularity, body, batch, classes, finiteDifferences && granularity == "coarse", record,
+                     expect);
   }
 };
 
@@ -355,6 +399,19 @@ TEST_P(Lowering, Activations) {
   b = dense(x, out=4)
   y = sigmoid(a * 3) * 2 + tanh(b * 3) * gelu(a * 3) - leaky_relu(b, slope=0.1) + gelu(b * -2)
   output loss = softmax_cross_entropy(y, label))", 5, 4, true);
+}
+
+TEST_P(Lowering, ActivationsAndSoftmaxOfRankThree) {
+  // [N, 4, 9] after a reshape: the activations fold it to [n, c, 9, 1],
+  // softmax to [outer, axis, inner] around the middle and the last axis.
+  checkNetwork(R"(  input x: f32[N, 2, 5, 5]
+  input label: i32[N]
+  c = conv2d(x, out=4, kernel=3)
+  r = reshape(c, [N, 4, -1])
+  a = tanh(r) * gelu(r * 2) + sigmoid(r) - leaky_relu(r, slope=0.3) * relu(r * -1)
+  s = softmax(a, axis=1) + softmax(a * 2, axis=2) * a
+  output loss = softmax_cross_entropy(dense(flatten(s), out=4), label))", 3, 4, true, nullptr,
+               {{"eltwise_bwd", "softmax_bwd"}, {}});
 }
 
 TEST_P(Lowering, SoftmaxAxes) {
@@ -486,6 +543,26 @@ TEST_P(Lowering, BatchNormAfterDense) {
   output accuracy = accuracy(y, label))", 6, 4, true);
 }
 
+// Five convolutions, the first two followed by batch_norm (with and without
+// affine), each by an activation: with 16 channels the tensors between
+// library calls stay in nChw16c (nChw8c without AVX-512), forward and
+// backward, so batch_norm, relu, leaky_relu, sigmoid and tanh run blocked.
+// The last activation (gelu) feeds flatten: its tensors, and the last
+// convolution's output, are plain.
+TEST_P(Lowering, ConvBatchNormActivationChainsStayBlocked) {
+  checkNetwork(R"(  input x: f32[N, 3, 6, 6]
+  input label: i32[N]
+  n1 = batch_norm(conv2d(x, out=16, kernel=3, pad=1, bias=false), momentum=0.8)
+  c1 = relu(n1)
+  n2 = batch_norm(conv2d(c1, out=16, kernel=3, pad=1, bias=false), affine=false)
+  c2 = leaky_relu(n2, slope=0.2)
+  c3 = sigmoid(conv2d(c2, out=16, kernel=3, pad=1))
+  c4 = tanh(conv2d(c3, out=16, kernel=3, pad=1))
+  c5 = gelu(conv2d(c4, out=8, kernel=3))
+  output loss = softmax_cross_entropy(dense(flatten(c5), out=4), label))", 4, 4, false, nullptr,
+               {{"eltwise_bwd", "batch_norm_bwd", "conv2d_bwd_data"}, {"batch_norm_init", "eltwise_init", "conv2d_init"}});
+}
+
 /// momentum * initial + (1 - momentum) * the batch's statistics of `v`
 /// ([N, C, S] flattened), checked against the state after the step.
 void expectRunning(const StepRecord &r, const std::string &name, const std::vector<double> &v, int64_t N, int64_t C,
@@ -519,6 +596,20 @@ TEST_P(Lowering, BatchNormRunningStatisticsOfAnImage) {
   expectRunning(r, "a", r.args[0].data, 5, 3, 16, 0.7);
 }
 
+TEST_P(Lowering, BatchNormRunningStatisticsBlocked) {
+  // max_pool with a 1x1 window copies x into the blocked layout (16
+  // channels), where batch_norm (training and inference sites) reads it.
+  StepRecord r;
+  checkNetwork(R"(  input x: f32[N, 16, 3, 3]
+  input label: i32[N]
+  p = max_pool(x, kernel=1)
+  n = batch_norm(p, momentum=0.9)
+  output loss = softmax_cross_entropy(dense(flatten(conv2d(relu(n), out=4, kernel=3)), out=4), label))", 4, 4,
+               false, &r, {{"batch_norm_bwd", "eltwise_bwd"}, {"batch_norm_init", "eltwise_init", "max_pool_init"}});
+  ASSERT_FALSE(r.args.empty());
+  expectRunning(r, "n", r.args[0].data, 4, 16, 9, 0.9);
+}
+
 TEST_P(Lowering, BatchNormRunningStatisticsAfterDense) {
   StepRecord r;
   checkNetwork(R"(  input x: f32[N, 6]
@@ -537,6 +628,91 @@ TEST_P(Lowering, BatchNormRunningStatisticsAfterDense) {
       d[n * 4 + o] = acc;
     }
   expectRunning(r, "b", d, 7, 4, 1, 0.6);
+}
+
+// @eval_step hands the host every f32 output: the scalars at metrics[i], the
+// tensors copied after them at nn.eval_outputs (JitModel::evalOutputs), in
+// row-major order; nn.eval_metrics (evalMetrics) is the scalar slots plus
+// the tensors' sizes. A rank-4 output that library calls write and read
+// (coarse: conv2d -> batch_norm -> relu -> max_pool, blocked where they
+// can) arrives plain, as @forward returns it.
+TEST_P(Lowering, EvalStepReturnsTensorOutputs) {
+  const int64_t batch = 3, classes = 5;
+  std::string source = "nn 1\nnetwork t {\n"
+                       "  input x: f32[N, 16, 4, 4]\n"
+                       "  input label: i32[N]\n"
+                       "  output feat = relu(batch_norm(conv2d(x, out=16, kernel=3, pad=1)))\n"
+                       "  output logits = dense(flatten(max_pool(feat, kernel=2)), out=5)\n"
+                       "  output loss = softmax_cross_entropy(logits, label)\n"
+                       "}\nsolver {\n  method = sgd()\n  lr = 1\n}\n";
+  Compiled c = compile(source, batch, GetParam());
+  ASSERT_TRUE(c.reference && c.jit);
+  const Graph &g = c.program.networks.at(0);
+  ASSERT_EQ(g.outputs.size(), 3u);
+  const int64_t featSize = batch * 16 * 4 * 4, logitsSize = batch * classes;
+  ASSERT_EQ(c.jit->evalOutputs.size(), 3u);
+  EXPECT_EQ(c.jit->evalOutputs[0], 3);             // after the three scalar slots
+  EXPECT_EQ(c.jit->evalOutputs[1], 3 + featSize); // then the next tensor
+  EXPECT_EQ(c.jit->evalOutputs[2], 2);             // the scalar at its index
+  EXPECT_EQ(c.jit->evalMetrics, 3 + featSize + logitsSize);
+
+  // Random inputs, labels and parameters (running variances positive).
+  uint64_t seed = 5;
+  std::vector<ref::Tensor<double>> args;
+  std::vector<float> images;
+  std::vector<int32_t> labels;
+  for (auto [name, id] : g.inputs) {
+    ref::Tensor<double> t;
+    for (const shapes::Dim &d : g.nodes[id].type.dims) t.shape.push_back(d.isKnown() ? d.value : batch);
+    int64_t n = 1;
+    for (int64_t d : t.shape) n *= d;
+    bool isLabel = shapes::isInteger(g.nodes[id].type.dtype);
+    for (int64_t i = 0; i < n; ++i) {
+      t.data.push_back(isLabel ? (double)(splitmix(seed) % classes) : (double)(float)uniform(seed));
+      if (isLabel) labels.push_back((int32_t)t.data.back());
+      else images.push_back((float)t.data.back());
+    }
+    args.push_back(t);
+  }
+  std::vector<char> state(c.jit->stateBytes + 64), workspace(c.jit->workspaceBytes + 64);
+  for (const ManifestEntry &e : c.jit->manifest) {
+    if (e.kind != "param" && e.kind != "running") continue;
+    bool runningVar = e.kind == "running" && e.name.size() >= 4 && e.name.substr(e.name.size() - 4) == "_var";
+    ref::Tensor<double> t;
+    t.shape = e.shape;
+    float *p = (float *)(state.data() + e.offset);
+    double scale = e.kind == "running" ? 0.5 : 1 / std::sqrt((double)e.numel() / e.shape[0] + 1);
+    for (int64_t i = 0; i < e.numel(); ++i) {
+      p[i] = (float)(scale * uniform(seed) + (runningVar ? 1.0 : 0.0));
+      t.data.push_back(p[i]);
+    }
+    args.push_back(t);
+  }
+  std::vector<ref::Tensor<double>> want;
+  std::string error;
+  ASSERT_TRUE(evaluate(c.reference->lookupSymbol<mlir::func::FuncOp>("forward"), args, want, error)) << error;
+  ASSERT_EQ(want.size(), 3u);
+  ASSERT_EQ((int64_t)want[0].data.size(), featSize);
+  ASSERT_EQ((int64_t)want[1].data.size(), logitsSize);
+
+  // Metrics exactly evalMetrics long, then guard floats eval_step must not touch.
+  const float guard = -12345.0f;
+  std::vector<float> metrics(c.jit->evalMetrics + 16, guard);
+  nnc_ctx *rt = nnc_ctx_create(1);
+  void *ctx = rt;
+  ASSERT_TRUE(c.jit->call("init", {&ctx}, error)) << error;
+  MemRefDescriptor s(state.data(), {c.jit->stateBytes}), w(workspace.data(), {c.jit->workspaceBytes}),
+      x(images.data(), args[0].shape), l(labels.data(), {batch}), m(metrics.data(), {c.jit->evalMetrics});
+  void *q[] = {s.get(), w.get(), x.get(), l.get(), m.get()};
+  ASSERT_TRUE(c.jit->call("eval_step", {&ctx, &q[0], &q[1], &q[2], &q[3], &q[4]}, error)) << error;
+  ASSERT_EQ(nnc_ctx_error(rt), nullptr) << nnc_ctx_error(rt);
+  nnc_ctx_destroy(rt);
+
+  expectNear(want[0], metrics.data() + c.jit->evalOutputs[0], "feat (rank 4)");
+  expectNear(want[1], metrics.data() + c.jit->evalOutputs[1], "logits (rank 2)");
+  EXPECT_NEAR(metrics[c.jit->evalOutputs[2]], want[2].item(), 1e-3 * (1 + std::abs(want[2].item()))) << "loss";
+  for (size_t i = c.jit->evalMetrics; i < metrics.size(); ++i)
+    EXPECT_EQ(metrics[i], guard) << "eval_step wrote past evalMetrics at " << i;
 }
 
 } // namespace

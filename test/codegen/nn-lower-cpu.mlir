@@ -1,6 +1,6 @@
-// RUN: nnc-opt %s -split-input-file -nn-lower-cpu -verify-diagnostics | FileCheck %s
-// RUN: nnc-opt %s -split-input-file -nn-lower-cpu -verify-diagnostics -canonicalize | FileCheck %s --check-prefix=INIT
-// RUN: nnc-opt %s -split-input-file -nn-lower-cpu -verify-diagnostics | FileCheck %s --check-prefix=NONN
+// RUN: nnc-opt %s -split-input-file -nn-lower-cpu=granularity=coarse -verify-diagnostics | FileCheck %s
+// RUN: nnc-opt %s -split-input-file -nn-lower-cpu=granularity=coarse -verify-diagnostics -canonicalize | FileCheck %s --check-prefix=INIT
+// RUN: nnc-opt %s -split-input-file -nn-lower-cpu=granularity=coarse -verify-diagnostics | FileCheck %s --check-prefix=NONN
 
 // Nothing of the nn dialect and no tensor is left.
 // NONN-NOT: tensor<
@@ -8,7 +8,8 @@
 
 // A small network after -nn-autodiff -nn-solver -nn-specialize-batch=batch=4:
 // conv2d (bias) -> relu -> max_pool -> flatten -> dense -> scale -> loss and
-// accuracy. Its parameters take 72, 8 and 96 bytes.
+// accuracy, on the library path (granularity=coarse) but for the relu (fine,
+// so that it is not fused into the conv). Its parameters take 72, 8 and 96 bytes.
 
 // The state arena: parameters in declaration order, then the velocities,
 // each at a 64-byte aligned offset. The workspace is the larger of the two
@@ -22,13 +23,13 @@
 // CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "conv.bias.velocity", offset = 448 : i64, shape = array<i64: 2>},
 // CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "fc.weight.velocity", offset = 512 : i64, shape = array<i64: 3, 8>}],
 // CHECK-SAME:      nn.sites = 6 : i64,
-// CHECK-SAME:      nn.state_bytes = 640 : i64, nn.workspace_bytes = 2112 : i64}
+// CHECK-SAME:      nn.state_bytes = 640 : i64, nn.workspace_bytes = 2176 : i64}
 
 // The runtime's entry points: ctx, site, then shapes or pointers.
-// CHECK-DAG:   func.func private @nnc_cpu_conv2d_init(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG:   func.func private @nnc_cpu_conv2d_init(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG:   func.func private @nnc_cpu_conv2d_fwd(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr)
 // CHECK-DAG:   func.func private @nnc_cpu_conv2d_bwd_filter(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr)
-// CHECK-DAG:   func.func private @nnc_cpu_max_pool_init(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG:   func.func private @nnc_cpu_max_pool_init(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-DAG:   func.func private @nnc_cpu_max_pool_fwd(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-DAG:   func.func private @nnc_cpu_max_pool_bwd(!llvm.ptr, i64, !llvm.ptr, !llvm.ptr)
 // CHECK-DAG:   func.func private @nnc_cpu_dense_init(!llvm.ptr, i64, i64, i64, i64, i64)
@@ -43,7 +44,7 @@
 // CHECK-LABEL: func.func @eval_step(
 // CHECK-SAME:      %[[CTX:[^:]*]]: !llvm.ptr, %[[STATE:[^:]*]]: memref<?xi8>, %[[WS:[^:]*]]: memref<?xi8>,
 // CHECK-SAME:      %[[X:[^:]*]]: memref<4x1x6x6xf32>, %[[LABEL:[^:]*]]: memref<4xi32>, %[[METRICS:[^:]*]]: memref<?xf32>)
-// CHECK-SAME:      attributes {llvm.emit_c_interface} {
+// CHECK-SAME:      attributes {llvm.emit_c_interface, nn.lowered} {
 // CHECK:         memref.view %[[STATE]][%c0{{(_[0-9]+)?}}][] : memref<?xi8> to memref<2x1x3x3xf32>
 // CHECK:         memref.view %[[STATE]][%c128{{(_[0-9]+)?}}][] : memref<?xi8> to memref<2xf32>
 // CHECK:         memref.view %[[STATE]][%c192{{(_[0-9]+)?}}][] : memref<?xi8> to memref<3x8xf32>
@@ -79,13 +80,16 @@
 // CHECK-SAME:      %[[CTX:[^:]*]]: !llvm.ptr, %[[STATE:[^:]*]]: memref<?xi8>, %[[WS:[^:]*]]: memref<?xi8>,
 // CHECK-SAME:      %[[X:[^:]*]]: memref<4x1x6x6xf32>, %[[LABEL:[^:]*]]: memref<4xi32>,
 // CHECK-SAME:      %[[HYPER:[^:]*]]: memref<?xf32>, %[[METRICS:[^:]*]]: memref<?xf32>)
-// CHECK-SAME:      attributes {llvm.emit_c_interface} {
+// CHECK-SAME:      attributes {llvm.emit_c_interface, nn.lowered} {
 // Parameters, the learning rate (hyper[0]) and the velocities.
 // CHECK:         %[[W:.*]] = memref.view %[[STATE]][%c0{{(_[0-9]+)?}}][] : memref<?xi8> to memref<2x1x3x3xf32>
 // CHECK:         %[[B:.*]] = memref.view %[[STATE]][%c128{{(_[0-9]+)?}}][] : memref<?xi8> to memref<2xf32>
 // CHECK:         %[[FW:.*]] = memref.view %[[STATE]][%c192{{(_[0-9]+)?}}][] : memref<?xi8> to memref<3x8xf32>
 // CHECK:         %[[LR:.*]] = memref.load %[[HYPER]][%{{.*}}] : memref<?xf32>
-// CHECK-NEXT:    %[[LRSLOT:.*]] = memref.alloca() : memref<f32>
+// The learning rate's slot follows the planned workspace (2112), where a
+// parallel kernel can find it.
+// CHECK-NEXT:    %[[C2112:.*]] = arith.constant 2112 : index
+// CHECK-NEXT:    %[[LRSLOT:.*]] = memref.view %[[WS]][%[[C2112]]][] : memref<?xi8> to memref<f32>
 // CHECK-NEXT:    memref.store %[[LR]], %[[LRSLOT]][] : memref<f32>
 // CHECK:         %[[VW:.*]] = memref.view %[[STATE]][%c320{{(_[0-9]+)?}}][] : memref<?xi8> to memref<2x1x3x3xf32>
 // CHECK:         %[[VB:.*]] = memref.view %[[STATE]][%c448{{(_[0-9]+)?}}][] : memref<?xi8> to memref<2xf32>
@@ -173,17 +177,18 @@
 // CHECK-NEXT:    return
 
 // @init creates every site once, with its shapes: conv2d (n, c, h, w, out,
-// kh, kw, sh, sw, ph, pw, dh, dw, groups, has_bias), max_pool (n, c, h, w,
-// kh, kw, sh, sw, pt, pl, pb, pr), dense (n, in, out, has_bias).
+// kh, kw, sh, sw, ph, pw, dh, dw, groups, has_bias, relu, block, blocked),
+// max_pool (n, c, h, w, kh, kw, sh, sw, pt, pl, pb, pr, block, blocked), dense
+// (n, in, out, has_bias); without channel-block, every layout is plain.
 // CHECK-LABEL: func.func @init(
 // CHECK-SAME:      %{{.*}}: !llvm.ptr) attributes {llvm.emit_c_interface}
 // INIT-LABEL: func.func @init(
 // INIT-SAME:      %[[CTX:.*]]: !llvm.ptr)
-// INIT:         call @nnc_cpu_conv2d_init(%[[CTX]], %c0_i64, %c4_i64, %c1_i64, %c6_i64, %c6_i64, %c2_i64, %c3_i64, %c3_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64)
-// INIT-NEXT:    call @nnc_cpu_max_pool_init(%[[CTX]], %c1_i64, %c4_i64, %c2_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64)
+// INIT:         call @nnc_cpu_conv2d_init(%[[CTX]], %c0_i64, %c4_i64, %c1_i64, %c6_i64, %c6_i64, %c2_i64, %c3_i64, %c3_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c0_i64)
+// INIT-NEXT:    call @nnc_cpu_max_pool_init(%[[CTX]], %c1_i64, %c4_i64, %c2_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64)
 // INIT-NEXT:    call @nnc_cpu_dense_init(%[[CTX]], %c2_i64, %c4_i64, %c8_i64, %c3_i64, %c0_i64)
-// INIT-NEXT:    call @nnc_cpu_conv2d_init(%[[CTX]], %c3_i64, %c4_i64, %c1_i64, %c6_i64, %c6_i64, %c2_i64, %c3_i64, %c3_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64)
-// INIT-NEXT:    call @nnc_cpu_max_pool_init(%[[CTX]], %c4_i64, %c4_i64, %c2_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64)
+// INIT-NEXT:    call @nnc_cpu_conv2d_init(%[[CTX]], %c3_i64, %c4_i64, %c1_i64, %c6_i64, %c6_i64, %c2_i64, %c3_i64, %c3_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c1_i64, %c1_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c0_i64)
+// INIT-NEXT:    call @nnc_cpu_max_pool_init(%[[CTX]], %c4_i64, %c4_i64, %c2_i64, %c4_i64, %c4_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64)
 // INIT-NEXT:    call @nnc_cpu_dense_init(%[[CTX]], %c5_i64, %c4_i64, %c8_i64, %c3_i64, %c0_i64)
 // INIT-NEXT:    return
 module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} {
@@ -192,7 +197,7 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
   nn.parameter @fc.weight : tensor<3x8xf32> {decay_mult = 1.000000e+00 : f64, init = "xavier()", lr_mult = 1.000000e+00 : f64}
   func.func @forward(%arg0: tensor<4x1x6x6xf32> {nn.input = "x"}, %arg1: tensor<4xi32> {nn.input = "label"}, %arg2: tensor<2x1x3x3xf32> {nn.param = @conv.weight}, %arg3: tensor<2xf32> {nn.param = @conv.bias}, %arg4: tensor<3x8xf32> {nn.param = @fc.weight}) -> (tensor<f32>, tensor<f32>) attributes {nn.loss = 0 : i64} {
     %0 = nn.conv2d %arg0, %arg2, %arg3 {dilation = array<i64: 1, 1>, groups = 1 : i64, pad = array<i64: 0, 0>, stride = array<i64: 1, 1>} : (tensor<4x1x6x6xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<4x2x4x4xf32>
-    %1 = nn.relu %0 : tensor<4x2x4x4xf32> -> tensor<4x2x4x4xf32>
+    %1 = nn.relu %0 {nn.granularity = "fine"} : tensor<4x2x4x4xf32> -> tensor<4x2x4x4xf32>
     %2 = nn.max_pool %1 {ceil = false, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<4x2x4x4xf32> -> tensor<4x2x2x2xf32>
     %3 = nn.flatten %2 {axis = 1 : i64} : tensor<4x2x2x2xf32> -> tensor<4x8xf32>
     %4 = nn.dense %3, %arg4 : (tensor<4x8xf32>, tensor<3x8xf32>) -> tensor<4x3xf32>
@@ -203,7 +208,7 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
   }
   func.func @train_step(%arg0: tensor<4x1x6x6xf32> {nn.input = "x"}, %arg1: tensor<4xi32> {nn.input = "label"}, %arg2: tensor<2x1x3x3xf32> {nn.param = @conv.weight}, %arg3: tensor<2xf32> {nn.param = @conv.bias}, %arg4: tensor<3x8xf32> {nn.param = @fc.weight}, %arg5: tensor<f32> {nn.hyper = "lr"}, %arg6: tensor<2x1x3x3xf32> {nn.state = "velocity", nn.state_of = @conv.weight}, %arg7: tensor<2xf32> {nn.state = "velocity", nn.state_of = @conv.bias}, %arg8: tensor<3x8xf32> {nn.state = "velocity", nn.state_of = @fc.weight}) -> (tensor<f32>, tensor<f32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>, tensor<3x8xf32>) attributes {nn.loss = 0 : i64, nn.updates = array<i64: -1, -1, 2, 3, 4, 6, 7, 8>} {
     %0 = nn.conv2d %arg0, %arg2, %arg3 {dilation = array<i64: 1, 1>, groups = 1 : i64, pad = array<i64: 0, 0>, stride = array<i64: 1, 1>} : (tensor<4x1x6x6xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<4x2x4x4xf32>
-    %1 = nn.relu %0 : tensor<4x2x4x4xf32> -> tensor<4x2x4x4xf32>
+    %1 = nn.relu %0 {nn.granularity = "fine"} : tensor<4x2x4x4xf32> -> tensor<4x2x4x4xf32>
     %2 = nn.max_pool %1 {ceil = false, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<4x2x4x4xf32> -> tensor<4x2x2x2xf32>
     %3 = nn.flatten %2 {axis = 1 : i64} : tensor<4x2x2x2xf32> -> tensor<4x8xf32>
     %4 = nn.dense %3, %arg4 : (tensor<4x8xf32>, tensor<3x8xf32>) -> tensor<4x3xf32>
@@ -217,7 +222,7 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
     %weight_grad = nn.dense_backward_weights %3, %9 : (tensor<4x8xf32>, tensor<4x3xf32>) -> tensor<3x8xf32>
     %11 = nn.reshape %10 : (tensor<4x8xf32>) -> tensor<4x2x2x2xf32>
     %12 = nn.max_pool_backward %1, %11 {ceil = false, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0>, stride = array<i64: 2, 2>} : (tensor<4x2x4x4xf32>, tensor<4x2x2x2xf32>) -> tensor<4x2x4x4xf32>
-    %13 = nn.relu_backward %12, %0 : (tensor<4x2x4x4xf32>, tensor<4x2x4x4xf32>) -> tensor<4x2x4x4xf32>
+    %13 = nn.relu_backward %12, %0 {nn.granularity = "fine"} : (tensor<4x2x4x4xf32>, tensor<4x2x4x4xf32>) -> tensor<4x2x4x4xf32>
     %weight_grad_0, %bias_grad = nn.conv2d_backward_filter %arg0, %13 {dilation = array<i64: 1, 1>, groups = 1 : i64, pad = array<i64: 0, 0>, stride = array<i64: 1, 1>} : (tensor<4x1x6x6xf32>, tensor<4x2x4x4xf32>) -> (tensor<2x1x3x3xf32>, tensor<2xf32>)
     %new_param, %new_velocity = nn.sgd_update %arg2, %weight_grad_0, %arg6, %arg5 {decay_mult = 1.000000e+00 : f64, lr_mult = 1.000000e+00 : f64, momentum = 9.000000e-01 : f64, nesterov = false, weight_decay = 0.000000e+00 : f64} : (tensor<2x1x3x3xf32>, tensor<2x1x3x3xf32>, tensor<2x1x3x3xf32>, tensor<f32>) -> (tensor<2x1x3x3xf32>, tensor<2x1x3x3xf32>)
     %new_param_1, %new_velocity_2 = nn.sgd_update %arg3, %bias_grad, %arg7, %arg5 {decay_mult = 1.000000e+00 : f64, lr_mult = 2.000000e+00 : f64, momentum = 9.000000e-01 : f64, nesterov = false, weight_decay = 0.000000e+00 : f64} : (tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<f32>) -> (tensor<2xf32>, tensor<2xf32>)
@@ -242,7 +247,7 @@ module attributes {nn.solver = {method = "sgd", momentum = 9.000000e-01 : f64}} 
 // CHECK-SAME:        {init = "constant(value=1)", kind = "running", name = "stats", offset = 192 : i64, shape = array<i64: 2>},
 // CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "first.velocity", offset = 256 : i64, shape = array<i64: 20>},
 // CHECK-SAME:        {init = "constant(value=0)", kind = "solver", name = "second.velocity", offset = 384 : i64, shape = array<i64: 3>}],
-// CHECK-SAME:      nn.sites = 0 : i64, nn.state_bytes = 448 : i64, nn.workspace_bytes = 256 : i64}
+// CHECK-SAME:      nn.sites = 0 : i64, nn.state_bytes = 448 : i64, nn.workspace_bytes = 320 : i64}
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME:      %{{.*}}: !llvm.ptr, %[[STATE:[^:]*]]: memref<?xi8>, %[[WS:[^:]*]]: memref<?xi8>, %[[HYPER:[^:]*]]: memref<?xf32>, %[[METRICS:[^:]*]]: memref<?xf32>)
 // CHECK:         %[[FIRST:.*]] = memref.view %[[STATE]][%c64{{(_[0-9]+)?}}][] : memref<?xi8> to memref<20xf32>
@@ -281,7 +286,7 @@ module {
 // CHECK-LABEL: func.func @eval_step(
 // CHECK-SAME:      memref<3x2x7x9xf32>
 // INIT-LABEL:  func.func @init(
-// INIT:          call @nnc_cpu_conv2d_init(%{{.*}}, %c0_i64, %c3_i64, %c2_i64, %c7_i64, %c9_i64, %c4_i64, %c3_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c1_i64, %c2_i64, %c2_i64, %c1_i64)
+// INIT:          call @nnc_cpu_conv2d_init(%{{.*}}, %c0_i64, %c3_i64, %c2_i64, %c7_i64, %c9_i64, %c4_i64, %c3_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c1_i64, %c2_i64, %c2_i64, %c1_i64, %c0_i64, %c0_i64, %c0_i64)
 // INIT-NEXT:     call @nnc_cpu_dense_init(%{{.*}}, %c1_i64, %c3_i64, %c112_i64, %c5_i64, %c1_i64)
 // INIT-NEXT:     return
 module {
@@ -306,12 +311,13 @@ module {
 // 6x6 with 3x3/2 needs 2 (4x4 out); floor mode needs none; and ceil mode that
 // drops a last window starting in the padding needs none either.
 
-// CHECK-LABEL: module attributes {nn.manifest = [], nn.sites = 4 : i64, nn.state_bytes = 0 : i64, nn.workspace_bytes = 1280 : i64}
+// CHECK-LABEL: module attributes {
+// CHECK-SAME:      nn.manifest = [], nn.sites = 4 : i64, nn.state_bytes = 0 : i64, nn.workspace_bytes = 1280 : i64}
 // INIT-LABEL:  func.func @init(
-// INIT:          call @nnc_cpu_max_pool_init(%{{.*}}, %c0_i64, %c2_i64, %c3_i64, %c5_i64, %c7_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64, %c1_i64, %c1_i64)
-// INIT-NEXT:     call @nnc_cpu_max_pool_init(%{{.*}}, %c1_i64, %c2_i64, %c3_i64, %c6_i64, %c6_i64, %c3_i64, %c3_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c2_i64, %c2_i64)
-// INIT-NEXT:     call @nnc_cpu_max_pool_init(%{{.*}}, %c2_i64, %c2_i64, %c3_i64, %c6_i64, %c6_i64, %c3_i64, %c3_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64)
-// INIT-NEXT:     call @nnc_cpu_max_pool_init(%{{.*}}, %c3_i64, %c2_i64, %c3_i64, %c5_i64, %c7_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64)
+// INIT:          call @nnc_cpu_max_pool_init(%{{.*}}, %c0_i64, %c2_i64, %c3_i64, %c5_i64, %c7_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64)
+// INIT-NEXT:     call @nnc_cpu_max_pool_init(%{{.*}}, %c1_i64, %c2_i64, %c3_i64, %c6_i64, %c6_i64, %c3_i64, %c3_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c2_i64, %c2_i64, %c0_i64, %c0_i64)
+// INIT-NEXT:     call @nnc_cpu_max_pool_init(%{{.*}}, %c2_i64, %c2_i64, %c3_i64, %c6_i64, %c6_i64, %c3_i64, %c3_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64)
+// INIT-NEXT:     call @nnc_cpu_max_pool_init(%{{.*}}, %c3_i64, %c2_i64, %c3_i64, %c5_i64, %c7_i64, %c2_i64, %c2_i64, %c2_i64, %c2_i64, %c1_i64, %c1_i64, %c0_i64, %c0_i64, %c0_i64, %c0_i64)
 // INIT-NEXT:     return
 module {
   func.func @forward(%x: tensor<2x3x5x7xf32> {nn.input = "x"}, %y: tensor<2x3x6x6xf32> {nn.input = "y"})
@@ -329,8 +335,10 @@ module {
 // Liveness: %a lives until the add, %b only until %c is computed. %b and %c
 // overlap (at the op computing %c), so %c gets a third slot; %d starts after
 // %b's last use and takes %b's slot, but not %a's or %c's, which it reads.
+// (The relus here are generated: nn.granularity = "fine".)
 
-// CHECK-LABEL: module attributes {nn.manifest = [], nn.sites = 0 : i64, nn.state_bytes = 0 : i64, nn.workspace_bytes = 192 : i64}
+// CHECK-LABEL: module attributes {
+// CHECK-SAME:      nn.manifest = [], nn.sites = 0 : i64, nn.state_bytes = 0 : i64, nn.workspace_bytes = 192 : i64}
 // CHECK-LABEL: func.func @eval_step(
 // CHECK-SAME:      %{{.*}}: !llvm.ptr, %{{.*}}: memref<?xi8>, %[[WS:[^:]*]]: memref<?xi8>, %[[X:[^:]*]]: memref<2x8xf32>, %{{.*}}: memref<?xf32>)
 // CHECK:         %[[A:.*]] = memref.view %[[WS]][%c0{{(_[0-9]+)?}}][] : memref<?xi8> to memref<2x8xf32>
@@ -346,7 +354,7 @@ module {
 // INIT-NEXT:     return
 module {
   func.func @forward(%x: tensor<2x8xf32> {nn.input = "x"}) -> tensor<2x8xf32> {
-    %a = nn.relu %x : tensor<2x8xf32> -> tensor<2x8xf32>
+    %a = nn.relu %x {nn.granularity = "fine"} : tensor<2x8xf32> -> tensor<2x8xf32>
     %b = nn.scale %a {factor = 2.0 : f64} : tensor<2x8xf32> -> tensor<2x8xf32>
     %c = nn.scale %b {factor = 3.0 : f64} : tensor<2x8xf32> -> tensor<2x8xf32>
     %d = nn.add %a, %c : tensor<2x8xf32>, tensor<2x8xf32> -> tensor<2x8xf32>
@@ -358,7 +366,7 @@ module {
 
 // A flatten is a view of its input's bytes: it has no slot of its own, and a
 // use of it keeps the input alive, so %b (defined after the flatten but
-// while %f is still to be read) cannot take %a's slot.
+// while %f is still to be read) cannot take %a's slot. (Generated relus.)
 
 // CHECK-LABEL: func.func @eval_step(
 // CHECK-SAME:      %{{.*}}: !llvm.ptr, %{{.*}}: memref<?xi8>, %[[WS:[^:]*]]: memref<?xi8>, %[[X:[^:]*]]: memref<2x2x4xf32>, %{{.*}}: memref<?xf32>)
@@ -372,10 +380,10 @@ module {
 // INIT-NEXT:     return
 module {
   func.func @forward(%x: tensor<2x2x4xf32> {nn.input = "x"}) -> (tensor<2x8xf32>, tensor<2x2x4xf32>) {
-    %a = nn.relu %x : tensor<2x2x4xf32> -> tensor<2x2x4xf32>
+    %a = nn.relu %x {nn.granularity = "fine"} : tensor<2x2x4xf32> -> tensor<2x2x4xf32>
     %f = nn.flatten %a {axis = 1 : i64} : tensor<2x2x4xf32> -> tensor<2x8xf32>
     %b = nn.scale %x {factor = 2.0 : f64} : tensor<2x2x4xf32> -> tensor<2x2x4xf32>
-    %c = nn.relu %f : tensor<2x8xf32> -> tensor<2x8xf32>
+    %c = nn.relu %f {nn.granularity = "fine"} : tensor<2x8xf32> -> tensor<2x8xf32>
     return %c, %b : tensor<2x8xf32>, tensor<2x2x4xf32>
   }
 }

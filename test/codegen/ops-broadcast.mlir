@@ -1,7 +1,16 @@
 // Broadcasting elementwise ops read size-1 and missing dims through constant
 // or dropped indexing-map results; reduce_to is a zero fill and a reduction
-// over the broadcast dims; softmax is three loops per row along its axis.
-// RUN: nnc-opt --nn-lower-cpu %s | FileCheck %s
+// over the broadcast dims; softmax is three loops per row along its axis
+// (fine) or, on the library path, a call on its [outer, axis, inner] view
+// ([2, 4, 1]; an inference site: nothing differentiates it).
+// RUN: nnc-opt --nn-lower-cpu=granularity=fine %s | FileCheck %s
+// RUN: nnc-opt --nn-lower-cpu %s | FileCheck %s --check-prefix=LIB
+
+// LIB-LABEL: func.func @eval_step
+// LIB-NOT:   math.exp
+// LIB:       call @nnc_cpu_softmax_fwd(%arg0, %c0_i64,
+// LIB-LABEL: func.func @init
+// LIB:       call @nnc_cpu_softmax_init(%arg0, %c0_i64{{.*}}, %c2_i64, %c4_i64, %c1_i64, %c0_i64{{.*}})
 
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>

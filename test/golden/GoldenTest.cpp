@@ -539,7 +539,7 @@ void runtimeConv2d(const Golden &g, nnc_ctx *ctx) {
   nnc_cpu_conv2d_init(ctx, 0, x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[0],
                       w.shape[2], w.shape[3], g.intAttr("sh"), g.intAttr("sw"), g.intAttr("ph"),
                       g.intAttr("pw"), g.intAttr("dh"), g.intAttr("dw"), g.intAttr("groups"),
-                      bias);
+                      bias, 0, 0, 0);
   ASSERT_EQ(ctxError(ctx), "");
   std::vector<float> fx = toFloat(x), fw = toFloat(w), fr = toFloat(g.tensor("r"));
   std::vector<float> fb = bias ? toFloat(g.tensor("b")) : std::vector<float>{};
@@ -567,7 +567,7 @@ void runtimeMaxPool(const Golden &g, nnc_ctx *ctx) {
   int64_t pb = std::max<int64_t>(0, (y.shape[2] - 1) * sh + kh - x.shape[2] - ph);
   int64_t pr = std::max<int64_t>(0, (y.shape[3] - 1) * sw + kw - x.shape[3] - pw);
   nnc_cpu_max_pool_init(ctx, 0, x.shape[0], x.shape[1], x.shape[2], x.shape[3], kh, kw, sh,
-                        sw, ph, pw, pb, pr);
+                        sw, ph, pw, pb, pr, 0, 0);
   ASSERT_EQ(ctxError(ctx), "") << "pads t/l/b/r " << ph << "/" << pw << "/" << pb << "/"
                                << pr;
   std::vector<float> fx = toFloat(x), fr = toFloat(g.tensor("r"));

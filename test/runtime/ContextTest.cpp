@@ -43,7 +43,7 @@ TEST(Context, EveryEntryPointReportsAnUnknownSite) {
 
 TEST(Context, WrongKindOfSiteIsAnError) {
   CtxPtr ctx = makeCtx();
-  nnc_cpu_max_pool_init(ctx.get(), 1, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0);
+  nnc_cpu_max_pool_init(ctx.get(), 1, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0);
   std::vector<float> buf(64);
   nnc_cpu_dense_fwd(ctx.get(), 1, buf.data(), buf.data(), buf.data(), buf.data());
   EXPECT_EQ(errorOf(ctx.get()),
@@ -56,7 +56,7 @@ TEST(Context, FirstErrorStaysAndLaterCallsDoNothing) {
   nnc_cpu_max_pool_fwd(ctx.get(), 5, x.data(), y.data()); // unknown site
   std::string first = errorOf(ctx.get());
   ASSERT_NE(first, "");
-  nnc_cpu_max_pool_init(ctx.get(), 5, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0);
+  nnc_cpu_max_pool_init(ctx.get(), 5, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0);
   nnc_cpu_max_pool_fwd(ctx.get(), 5, x.data(), y.data());
   EXPECT_EQ(errorOf(ctx.get()), first);
   EXPECT_EQ(y, std::vector<float>(4, -7)); // untouched

@@ -1,6 +1,9 @@
 //===- ConvTest.cpp - conv2d wrappers against naive loops -----------------===//
+#include "BlockedLayout.h"
 #include "RuntimeTestUtil.h"
 
+#include <algorithm>
+#include <limits>
 #include <ostream>
 
 using namespace nnc::test;
@@ -71,7 +74,7 @@ TEST_P(ConvTest, ForwardAndBackwardMatchNaiveLoops) {
 
   CtxPtr ctx = makeCtx();
   nnc_cpu_conv2d_init(ctx.get(), 7, k.n, k.c, k.h, k.w, k.out, k.kh, k.kw, k.sh, k.sw, k.ph,
-                      k.pw, k.dh, k.dw, k.groups, k.bias);
+                      k.pw, k.dh, k.dw, k.groups, k.bias, 0, 0, 0);
   // Poisoned outputs: every element must be written.
   std::vector<float> gy(ys, 1e30f), gdx(xs, 1e30f), gdw(ws, 1e30f), gdb(size_t(k.out), 1e30f);
   nnc_cpu_conv2d_fwd(ctx.get(), 7, x.data(), w.data(), k.bias ? b.data() : nullptr, gy.data());
@@ -97,6 +100,36 @@ TEST_P(ConvTest, ForwardAndBackwardMatchNaiveLoops) {
     for (size_t i = 0; i < ys; ++i)
       y2.add(i, b[(i / size_t(oh * ow)) % size_t(k.out)]);
   expectClose(gy2, y2, "y (second call)");
+
+  // Every activation in nChw<block>c (Runtime.h's blocked layout): the same
+  // results, and outputs whose padded channels hold zeros, as inputs must.
+  // Block 16 also fuses a ReLU into the forward: y becomes max(y, 0), the
+  // backward ops stay as they are.
+  Reference yRelu = y;
+  for (size_t i = 0; i < ys; ++i)
+    yRelu.value[i] = std::max(0.0, yRelu.value[i]);
+  for (int64_t block : {8, 16}) {
+    SCOPED_TRACE("block " + std::to_string(block));
+    int64_t site = 100 + block;
+    bool relu = block == 16;
+    nnc_cpu_conv2d_init(ctx.get(), site, k.n, k.c, k.h, k.w, k.out, k.kh, k.kw, k.sh, k.sw, k.ph,
+                        k.pw, k.dh, k.dw, k.groups, k.bias, relu, block, 31);
+    BlockedLayout xl{k.n, k.c, k.h, k.w, block}, yl{k.n, k.out, oh, ow, block};
+    float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> bx = xl.toBlocked(x), bdy = yl.toBlocked(dy);
+    std::vector<float> by(yl.size(), nan), bdx(xl.size(), nan), bdw(ws, nan), bdb(size_t(k.out), nan);
+    nnc_cpu_conv2d_fwd(ctx.get(), site, bx.data(), w.data(), k.bias ? b.data() : nullptr, by.data());
+    nnc_cpu_conv2d_bwd_data(ctx.get(), site, bdy.data(), w.data(), bdx.data());
+    nnc_cpu_conv2d_bwd_filter(ctx.get(), site, bx.data(), bdy.data(), bdw.data(), k.bias ? bdb.data() : nullptr);
+    ASSERT_EQ(errorOf(ctx.get()), "");
+    EXPECT_EQ(yl.nonZeroPadding(by), 0);
+    EXPECT_EQ(xl.nonZeroPadding(bdx), 0);
+    expectClose(yl.toPlain(by), relu ? yRelu : y, "blocked y");
+    expectClose(xl.toPlain(bdx), dx, "blocked dx");
+    expectClose(bdw, dw, "blocked dw");
+    if (k.bias)
+      expectClose(bdb, db, "blocked db");
+  }
 }
 
 // name, n, c, h, w, out, kh, kw, sh, sw, ph, pw, dh, dw, groups, bias
@@ -118,24 +151,24 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ConvErrors, InvalidShapesAreReported) {
   CtxPtr ctx = makeCtx();
-  nnc_cpu_conv2d_init(ctx.get(), 1, 1, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2, 1);
+  nnc_cpu_conv2d_init(ctx.get(), 1, 1, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2, 1, 0, 0, 0);
   EXPECT_NE(errorOf(ctx.get()).find("groups (2) must divide c (3)"), std::string::npos)
       << errorOf(ctx.get());
 
   ctx = makeCtx();
-  nnc_cpu_conv2d_init(ctx.get(), 1, 1, 3, 4, 4, 4, 5, 5, 1, 1, 0, 0, 1, 1, 1, 1);
+  nnc_cpu_conv2d_init(ctx.get(), 1, 1, 3, 4, 4, 4, 5, 5, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0);
   EXPECT_NE(errorOf(ctx.get()).find("larger than the padded input"), std::string::npos)
       << errorOf(ctx.get());
 
   ctx = makeCtx();
-  nnc_cpu_conv2d_init(ctx.get(), 1, 1, 3, 4, 4, 4, 3, 3, 0, 1, 0, 0, 1, 1, 1, 1);
+  nnc_cpu_conv2d_init(ctx.get(), 1, 1, 3, 4, 4, 4, 3, 3, 0, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0);
   EXPECT_NE(errorOf(ctx.get()).find("sh must be at least 1, got 0"), std::string::npos)
       << errorOf(ctx.get());
 }
 
 TEST(ConvErrors, MissingBiasBufferIsReported) {
   CtxPtr ctx = makeCtx();
-  nnc_cpu_conv2d_init(ctx.get(), 3, 1, 1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1, 1);
+  nnc_cpu_conv2d_init(ctx.get(), 3, 1, 1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0);
   std::vector<float> x(16), w(18), y(8);
   nnc_cpu_conv2d_fwd(ctx.get(), 3, x.data(), w.data(), nullptr, y.data());
   EXPECT_EQ(errorOf(ctx.get()), "nnc_cpu_conv2d_fwd (site 3): null buffer for argument 3");

@@ -1,4 +1,5 @@
 //===- LrnTest.cpp - lrn wrappers against the reference kernels -----------===//
+#include "BlockedLayout.h"
 #include "RuntimeTestUtil.h"
 
 #include "ir/reference/Kernels.h"
@@ -36,7 +37,7 @@ TEST_P(LrnTest, ForwardAndBackwardMatchTheReferenceKernels) {
   }
 
   CtxPtr ctx = makeCtx();
-  nnc_cpu_lrn_init(ctx.get(), 3, k.n, k.c, k.h, k.w, k.size, float(k.alpha), float(k.beta), float(k.k), 1);
+  nnc_cpu_lrn_init(ctx.get(), 3, k.n, k.c, k.h, k.w, k.size, float(k.alpha), float(k.beta), float(k.k), 1, 0, 0);
   std::vector<float> gy(count, 1e30f), gdx(count, 1e30f);
   nnc_cpu_lrn_fwd(ctx.get(), 3, x.data(), gy.data());
   nnc_cpu_lrn_bwd(ctx.get(), 3, x.data(), dy.data(), gdx.data());
@@ -44,8 +45,25 @@ TEST_P(LrnTest, ForwardAndBackwardMatchTheReferenceKernels) {
   expectClose(gy, y, "y");
   expectClose(gdx, dx, "dx");
 
+  // Every tensor blocked (Runtime.h): the same results, padding kept zero.
+  for (int64_t block : {8, 16}) {
+    SCOPED_TRACE("block " + std::to_string(block));
+    BlockedLayout l{k.n, k.c, k.h, k.w, block};
+    int64_t site = 10 + block;
+    nnc_cpu_lrn_init(ctx.get(), site, k.n, k.c, k.h, k.w, k.size, float(k.alpha), float(k.beta), float(k.k), 1,
+                     block, 15);
+    std::vector<float> bx = l.toBlocked(x), bdy = l.toBlocked(dy), by(l.size(), 1e30f), bdx(l.size(), 1e30f);
+    nnc_cpu_lrn_fwd(ctx.get(), site, bx.data(), by.data());
+    nnc_cpu_lrn_bwd(ctx.get(), site, bx.data(), bdy.data(), bdx.data());
+    ASSERT_EQ(errorOf(ctx.get()), "");
+    EXPECT_EQ(l.nonZeroPadding(by), 0);
+    EXPECT_EQ(l.nonZeroPadding(bdx), 0);
+    expectClose(l.toPlain(by), y, "blocked y");
+    expectClose(l.toPlain(bdx), dx, "blocked dx");
+  }
+
   // An inference site computes the same forward and refuses a backward.
-  nnc_cpu_lrn_init(ctx.get(), 4, k.n, k.c, k.h, k.w, k.size, float(k.alpha), float(k.beta), float(k.k), 0);
+  nnc_cpu_lrn_init(ctx.get(), 4, k.n, k.c, k.h, k.w, k.size, float(k.alpha), float(k.beta), float(k.k), 0, 0, 0);
   std::vector<float> iy(count, 1e30f);
   nnc_cpu_lrn_fwd(ctx.get(), 4, x.data(), iy.data());
   ASSERT_EQ(errorOf(ctx.get()), "");

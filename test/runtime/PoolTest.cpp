@@ -1,4 +1,5 @@
 //===- PoolTest.cpp - max_pool wrappers against naive loops ---------------===//
+#include "BlockedLayout.h"
 #include "RuntimeTestUtil.h"
 
 #include <limits>
@@ -47,13 +48,36 @@ TEST_P(PoolTest, ForwardAndBackwardMatchNaiveLoops) {
 
   CtxPtr ctx = makeCtx();
   nnc_cpu_max_pool_init(ctx.get(), 2, k.n, k.c, k.h, k.w, k.kh, k.kw, k.sh, k.sw, k.pt, k.pl,
-                        k.pb, k.pr);
+                        k.pb, k.pr, 0, 0);
   std::vector<float> gy(ys, 1e30f), gdx(xs, 1e30f);
   nnc_cpu_max_pool_fwd(ctx.get(), 2, x.data(), gy.data());
   nnc_cpu_max_pool_bwd(ctx.get(), 2, dy.data(), gdx.data());
   ASSERT_EQ(errorOf(ctx.get()), "");
   expectClose(gy, y, "y", 0);
   expectClose(gdx, dx, "dx");
+
+  // Blocked layouts (Runtime.h): all four tensors, and only the input and the
+  // input gradient (the others plain, reordered inside).
+  for (int64_t block : {8, 16})
+    for (int64_t bits : {15, 9}) {
+      SCOPED_TRACE("block " + std::to_string(block) + ", bits " + std::to_string(bits));
+      int64_t site = 10 * block + bits;
+      nnc_cpu_max_pool_init(ctx.get(), site, k.n, k.c, k.h, k.w, k.kh, k.kw, k.sh, k.sw, k.pt, k.pl,
+                            k.pb, k.pr, block, bits);
+      bool yBlocked = bits & 2;
+      BlockedLayout xl{k.n, k.c, k.h, k.w, block}, yl{k.n, k.c, oh, ow, block};
+      float nan = std::numeric_limits<float>::quiet_NaN();
+      std::vector<float> bx = xl.toBlocked(x), bdy = yBlocked ? yl.toBlocked(dy) : dy;
+      std::vector<float> by(yBlocked ? yl.size() : ys, nan), bdx(xl.size(), nan);
+      nnc_cpu_max_pool_fwd(ctx.get(), site, bx.data(), by.data());
+      nnc_cpu_max_pool_bwd(ctx.get(), site, bdy.data(), bdx.data());
+      ASSERT_EQ(errorOf(ctx.get()), "");
+      if (yBlocked)
+        EXPECT_EQ(yl.nonZeroPadding(by), 0);
+      EXPECT_EQ(xl.nonZeroPadding(bdx), 0);
+      expectClose(yBlocked ? yl.toPlain(by) : by, y, "blocked y", 0);
+      expectClose(xl.toPlain(bdx), dx, "blocked dx");
+    }
 }
 
 // name, n, c, h, w, kh, kw, sh, sw, pt, pl, pb, pr
@@ -70,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(PoolErrors, BackwardBeforeForwardIsAnError) {
   CtxPtr ctx = makeCtx();
-  nnc_cpu_max_pool_init(ctx.get(), 4, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0);
+  nnc_cpu_max_pool_init(ctx.get(), 4, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0);
   std::vector<float> dy(4, 1), dx(16);
   nnc_cpu_max_pool_bwd(ctx.get(), 4, dy.data(), dx.data());
   EXPECT_EQ(errorOf(ctx.get()), "nnc_cpu_max_pool_bwd (site 4): no forward result to go back "
@@ -79,11 +103,11 @@ TEST(PoolErrors, BackwardBeforeForwardIsAnError) {
 
 TEST(PoolErrors, WindowInsidePaddingIsRejected) {
   CtxPtr ctx = makeCtx();
-  nnc_cpu_max_pool_init(ctx.get(), 1, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 0);
+  nnc_cpu_max_pool_init(ctx.get(), 1, 1, 1, 4, 4, 2, 2, 2, 2, 0, 0, 2, 0, 0, 0);
   EXPECT_NE(errorOf(ctx.get()).find("entirely in the bottom/right padding"), std::string::npos)
       << errorOf(ctx.get());
   ctx = makeCtx();
-  nnc_cpu_max_pool_init(ctx.get(), 1, 1, 1, 4, 4, 2, 2, 2, 2, 2, 0, 0, 0);
+  nnc_cpu_max_pool_init(ctx.get(), 1, 1, 1, 4, 4, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0);
   EXPECT_NE(errorOf(ctx.get()).find("smaller than the kernel"), std::string::npos)
       << errorOf(ctx.get());
 }

@@ -31,7 +31,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,12 +50,14 @@ cl::SubCommand kCompile("compile", "Compile a network and print the IR of a pipe
 cl::SubCommand kTrain("train", "Compile a network and train it as its solver and data sections say");
 cl::SubCommand kRun("run", "Evaluate a network once on its data, compiled or interpreted");
 cl::SubCommand kEval("eval", "Evaluate a checkpoint on the whole test split: each output's average");
+cl::SubCommand kPredict("predict", "Print a checkpoint's prediction for each image of an IDX file, one line each");
 cl::SubCommand kBench("bench", "Time the training step per layer (forward, backward) on synthetic data");
 
 cl::list<std::string> kCheckFiles(cl::Positional, cl::OneOrMore, cl::desc("<file.nn>..."),
                                   cl::sub(kCheck), cl::cat(kCategory));
 cl::opt<std::string> kFile(cl::Positional, cl::Required, cl::desc("<file.nn>"), cl::sub(kCompile),
-                           cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
+                           cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict), cl::sub(kBench),
+                           cl::cat(kCategory));
 cl::opt<bool> kInterp("interp", cl::desc("Use the reference evaluator (double) instead of compiled code"),
                       cl::sub(kRun), cl::cat(kCategory));
 cl::opt<int64_t> kExamples("examples", cl::desc("How many examples to evaluate"), cl::init(256),
@@ -71,17 +75,18 @@ cl::opt<int64_t> kBatch("batch", cl::desc("Static batch size from --stage=lowere
                         cl::init(0), cl::sub(kCompile), cl::cat(kCategory));
 cl::opt<bool> kLocations("locations", cl::desc("Print each op's location in the .nn source"),
                           cl::sub(kCompile), cl::cat(kCategory));
-cl::opt<std::string> kOutput("o", cl::desc("Write the output to a file"), cl::value_desc("file"),
-                             cl::sub(kCompile), cl::cat(kCategory));
+cl::opt<std::string> kOutput("o", cl::desc("Write the output to a file (nnc predict: atomically, once all is done)"),
+                             cl::value_desc("file"), cl::sub(kCompile), cl::sub(kPredict), cl::cat(kCategory));
 
 cl::opt<int64_t> kEpochs("epochs", cl::desc("Epochs to train (default: the solver's)"), cl::init(0),
                          cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<int64_t> kSeed("seed", cl::desc("Seed of initialization and data order (default: the solver's; "
-                                        "nnc eval: the checkpoint's)"),
-                       cl::init(-1), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench),
+                                        "nnc eval and predict: the checkpoint's)"),
+                       cl::init(-1), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict), cl::sub(kBench),
                        cl::cat(kCategory));
 cl::opt<int> kThreads("threads", cl::desc("Worker threads (default: all cores)"), cl::init(0),
-                      cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
+                      cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict), cl::sub(kBench),
+                      cl::cat(kCategory));
 cl::opt<std::string> kData("data", cl::desc("Directory searched for the data section's files"),
                            cl::value_desc("dir"), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval),
                            cl::cat(kCategory));
@@ -95,7 +100,20 @@ cl::opt<std::string> kResume("resume",
                             cl::desc("Continue training from this checkpoint (--epochs counts all epochs)"),
                             cl::value_desc("path"), cl::sub(kTrain), cl::cat(kCategory));
 cl::opt<std::string> kWeights("weights", cl::desc("Evaluate with the parameters of this checkpoint"),
-                             cl::value_desc("path"), cl::sub(kRun), cl::sub(kEval), cl::cat(kCategory));
+                             cl::value_desc("path"), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict),
+                             cl::cat(kCategory));
+cl::opt<std::string> kInput("input", cl::desc("IDX file of the images to predict (gzip-compressed or not)"),
+                           cl::value_desc("path"), cl::sub(kPredict), cl::cat(kCategory));
+cl::opt<std::string> kLabels("labels", cl::desc("IDX file of their labels: print the accuracy at the end"),
+                            cl::value_desc("path"), cl::sub(kPredict), cl::cat(kCategory));
+cl::opt<std::string> kPredictOutput("output",
+                                   cl::desc("The value to print: a binding of the network (default: the "
+                                            "classifier's logits, printed as classes and probabilities)"),
+                                   cl::value_desc("name"), cl::sub(kPredict), cl::cat(kCategory));
+cl::opt<int64_t> kTop("top", cl::desc("The K best classes per line (default: 1)"), cl::init(1),
+                      cl::value_desc("K"), cl::sub(kPredict), cl::cat(kCategory));
+cl::opt<bool> kRaw("raw", cl::desc("Print a classifier's values instead of its best classes"), cl::sub(kPredict),
+                   cl::cat(kCategory));
 cl::opt<int64_t> kBenchBatch("batch", cl::desc("Batch size (default: the solver's)"), cl::init(0), cl::sub(kBench),
                              cl::cat(kCategory));
 cl::opt<int64_t> kIterations("iterations", cl::desc("Timed training steps (default: 20)"), cl::init(20),
@@ -105,16 +123,24 @@ cl::opt<int64_t> kWarmup("warmup", cl::desc("Untimed training steps before them 
 cl::opt<bool> kNoCache("no-cache",
                        cl::desc("Compile afresh and keep nothing (compiled models are otherwise kept in "
                                 "$NNC_CACHE_DIR, $XDG_CACHE_HOME/nnc or ~/.cache/nnc)"),
-                       cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
+                       cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict), cl::sub(kBench),
+                       cl::cat(kCategory));
 enum class Granularity { Auto, Coarse, Fine };
 cl::opt<Granularity> kGranularity(
     "granularity",
-    cl::desc("How conv2d, max_pool and dense are implemented where no @coarse or @fine decides (SPEC 14)"),
-    cl::values(clEnumValN(Granularity::Auto, "auto", "the library where it has the op (today: coarse)"),
+    cl::desc("How ops oneDNN has (conv2d, max_pool, dense, lrn, batch_norm, softmax, activations) are "
+             "implemented where no @coarse or @fine decides (SPEC 14)"),
+    cl::values(clEnumValN(Granularity::Auto, "auto", "nnc chooses: oneDNN calls, but generated max_pool"),
                clEnumValN(Granularity::Coarse, "coarse", "oneDNN calls"),
                clEnumValN(Granularity::Fine, "fine", "generated loops")),
-    cl::init(Granularity::Auto), cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench),
-    cl::cat(kCategory));
+    cl::init(Granularity::Auto), cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict),
+    cl::sub(kBench), cl::cat(kCategory));
+
+// Channel block of the layout kept between library calls (docs/pipeline.md):
+// for benchmarks and debugging; -1 is the host's (16 with AVX-512, else 8).
+cl::opt<int> kChannelBlock("channel-block", cl::desc("Channel block between library calls: 0 (NCHW), 8 or 16"),
+                           cl::init(-1), cl::Hidden, cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun),
+                           cl::sub(kEval), cl::sub(kPredict), cl::sub(kBench));
 
 const char *granularityName() {
   return kGranularity == Granularity::Fine ? "fine" : kGranularity == Granularity::Coarse ? "coarse" : "auto";
@@ -138,7 +164,7 @@ cl::opt<DiagFormat> kDiagFormat(
     cl::values(clEnumValN(DiagFormat::Text, "text", "file:line:col: error: ... with the source line"),
                clEnumValN(DiagFormat::Json, "json", "a JSON array per file, for tools")),
     cl::init(DiagFormat::Text), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade), cl::sub(kCompile),
-    cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
+    cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict), cl::sub(kBench), cl::cat(kCategory));
 
 enum class Color { Auto, Always, Never };
 cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
@@ -146,13 +172,13 @@ cl::opt<Color> kColor("color", cl::desc("Colour diagnostics"),
                                  clEnumValN(Color::Always, "always", "always"),
                                  clEnumValN(Color::Never, "never", "never")),
                       cl::init(Color::Auto), cl::sub(kCheck), cl::sub(kFmt), cl::sub(kUpgrade),
-                      cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kBench),
-                      cl::cat(kCategory));
+                      cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun), cl::sub(kEval), cl::sub(kPredict),
+                      cl::sub(kBench), cl::cat(kCategory));
 
 cl::opt<std::string> kStdlib("stdlib", cl::desc("Directory of the standard library (std/*.nn)"),
                              cl::value_desc("dir"), cl::sub(kCheck), cl::sub(kFmt),
                              cl::sub(kUpgrade), cl::sub(kCompile), cl::sub(kTrain), cl::sub(kRun),
-                             cl::sub(kEval), cl::sub(kBench), cl::cat(kCategory));
+                             cl::sub(kEval), cl::sub(kPredict), cl::sub(kBench), cl::cat(kCategory));
 
 bool useColor() {
   if (kColor == Color::Always) return true;
@@ -319,6 +345,7 @@ int runCompile(const char *argv0) {
     po.batch = kBatch > 0 ? kBatch : program.solver.batch;
     po.training = program.solver.present;
     po.granularity = granularityName();
+    po.channelBlock = kChannelBlock;
     if (!module || failed(nnc::runPipeline(*module, po))) {
       status = 1;
     } else {
@@ -354,6 +381,7 @@ nnc::TrainOptions commonOptions() {
   o.dataDir = kData;
   o.cacheDir = kNoCache ? "" : nnc::defaultCacheDir();
   o.granularity = granularityName();
+  o.channelBlock = kChannelBlock;
   return o;
 }
 
@@ -422,6 +450,88 @@ int runEval(const char *argv0) {
   });
 }
 
+/// -o's file: a regular file (or a new one) is replaced atomically; anything
+/// else (/dev/stdout, a named pipe) is written in place, as renaming onto it
+/// would replace the device or pipe itself.
+bool writeOutputFile(const std::string &path, const std::string &text, std::string &error) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return writeAtomically(path, text, error);
+  std::ofstream file(path, std::ios::binary);
+  file << text << std::flush;
+  if (!file) error = "cannot write '" + path + "': " + std::strerror(errno);
+  return bool(file);
+}
+
+/// Where -o may not go, found out before any work: a directory, or a file
+/// in a directory that does not exist.
+bool checkOutputPath(const std::string &path, std::string &error) {
+  if (sys::fs::is_directory(path)) {
+    error = "cannot write '" + path + "': it is a directory";
+    return false;
+  }
+  SmallString<256> dir(sys::path::parent_path(path));
+  if (dir.empty()) dir = ".";
+  if (!sys::fs::is_directory(dir)) {
+    error = "cannot write '" + path + "': directory '" + std::string(dir) + "' does not exist";
+    return false;
+  }
+  return true;
+}
+
+int runPredict(const char *argv0) {
+  for (auto *flag : {&kWeights, &kInput})
+    if (!flag->getNumOccurrences() || flag->empty()) {
+      errs() << "nnc predict: --" << flag->ArgStr << " PATH is required: "
+             << (flag == &kWeights ? "the checkpoint whose parameters to use (nnc train --save writes one)"
+                                   : "the IDX file of the images to predict")
+             << "\n";
+      return 2;
+    }
+  for (auto *flag : {&kLabels, &kPredictOutput, &kOutput})
+    if (flag->getNumOccurrences() && flag->empty()) {
+      errs() << "nnc predict: -" << (flag == &kOutput ? "" : "-") << flag->ArgStr << " needs a "
+             << (flag == &kPredictOutput ? "name" : "file name") << "\n";
+      return 2;
+    }
+  if (kTop < 1 || kThreads < 0) {
+    errs() << "nnc predict: --top must be at least 1 and --threads not negative\n";
+    return 2;
+  }
+  if (kRaw && kTop.getNumOccurrences()) {
+    errs() << "nnc predict: --raw prints values, not classes: leave out --top\n";
+    return 2;
+  }
+  std::string error;
+  if (!kOutput.empty() && !checkOutputPath(kOutput, error)) {
+    errs() << "nnc: error: " << error << "\n";
+    return 1;
+  }
+  nnc::Program program;
+  auto fe = checkOne(argv0, program);
+  if (!fe) return 1;
+  nnc::TrainOptions o = commonOptions();
+  o.weightsPath = kWeights;
+  // A live progress line on stderr would tear the lines on the same terminal.
+  o.progress = !kOutput.empty() || !::isatty(1);
+  nnc::PredictOptions po;
+  po.inputPath = kInput;
+  po.labelsPath = kLabels;
+  po.output = kPredictOutput;
+  po.top = kTop;
+  po.raw = kRaw;
+  // Lines go to stdout as they come, or all at once to -o's file.
+  std::ostringstream buffered;
+  std::ostream &lines = kOutput.empty() ? std::cout : buffered;
+  int status = withDiagnostics(fe->diags(), [&] {
+    return nnc::predict(kFile, program, fe->diags(), o, po, lines, std::cerr);
+  });
+  if (status == 0 && !kOutput.empty() && !writeOutputFile(kOutput, buffered.str(), error)) {
+    errs() << "nnc: error: " << error << "\n";
+    return 1;
+  }
+  return status;
+}
+
 int runBench(const char *argv0) {
   if (kBenchBatch < 0 || kIterations < 1 || kWarmup < 0 || kThreads < 0) {
     errs() << "nnc bench: --iterations must be at least 1, and --batch, --warmup and --threads not negative\n";
@@ -452,6 +562,10 @@ int main(int argc, char **argv) {
     errs() << errStream.str();
     return 2;
   }
+  if (kChannelBlock != -1 && kChannelBlock != 0 && kChannelBlock != 8 && kChannelBlock != 16) {
+    errs() << "nnc: --channel-block must be 0, 8 or 16, not " << kChannelBlock << "\n";
+    return 2;
+  }
   if (kCheck) return runCheck(argv[0]);
   if (kFmt) return runFormat(argv[0], /*upgrade=*/false);
   if (kUpgrade) return runFormat(argv[0], /*upgrade=*/true);
@@ -459,6 +573,7 @@ int main(int argc, char **argv) {
   if (kTrain) return runTrain(argv[0]);
   if (kRun) return runRun(argv[0]);
   if (kEval) return runEval(argv[0]);
+  if (kPredict) return runPredict(argv[0]);
   if (kBench) return runBench(argv[0]);
   cl::PrintHelpMessage();
   return 2;
