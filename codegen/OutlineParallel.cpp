@@ -59,7 +59,9 @@ public:
   bool outline(scf::ParallelOp loop) {
     auto lb = getConstantIntValue(loop.getLowerBound()[0]), step = getConstantIntValue(loop.getStep()[0]);
     auto ub = getConstantIntValue(loop.getUpperBound()[0]);
-    if (!lb || !ub || !step || *lb != 0 || *step != 1 || *ub < 2 || work(loop) < kMinWork) return false;
+    // A loop with reductions (results) would need them combined across threads.
+    if (!lb || !ub || !step || *lb != 0 || *step != 1 || *ub < 2 || loop.getNumResults() || work(loop) < kMinWork)
+      return false;
     SetVector<Value> captured;
     getUsedValuesDefinedAbove(loop->getRegions(), captured);
     for (Value v : loop->getOperands()) captured.insert(v);
