@@ -265,24 +265,64 @@ std::pair<Value, Value> window(OpBuilder &b, Location l, Value o, int64_t k, int
   return {maxOf(b, l, {start, constant(b, 0)}, o), minOf(b, l, {start + k, constant(b, in)}, o)};
 }
 
-/// `m` as [N, C/B, H, W, B]: a blocked buffer as it is, an NCHW one with B = 1.
-Value asBlocked(OpBuilder &b, Location l, Value m) {
-  auto t = cast<MemRefType>(m.getType());
-  if (t.getRank() == 5) return m;
-  SmallVector<int64_t> shape(t.getShape());
-  shape.push_back(1);
-  SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};
-  return b.create<memref::ExpandShapeOp>(l, MemRefType::get(shape, t.getElementType()), m, groups);
+/// A max_pool operand seen in lanes of B channels, [N, C/B, H, W, B]: a
+/// blocked buffer as it is; an NCHW one at channel cb * B + lane, whose lanes
+/// past its C channels read 0 and are not written (blocked padding is 0).
+struct Lanes {
+  Value m;
+  int64_t B, C;
+
+  bool blocked() const { return shapeOf(m).size() == 5; }
+  /// Whether some lane has no channel in an NCHW buffer.
+  bool ragged() const { return !blocked() && C % B != 0; }
+  SmallVector<Value> at(OpBuilder &b, Location l, ValueRange nchw, Value lane, bool clamp) const {
+    if (blocked()) return {nchw[0], nchw[1], nchw[2], nchw[3], lane};
+    AffineExpr c = dim(b, 0) * B + dim(b, 1);
+    Value channel = clamp ? minOf(b, l, {c, constant(b, C - 1)}, {nchw[1], lane}) : apply(b, l, c, {nchw[1], lane});
+    return {nchw[0], channel, nchw[2], nchw[3]};
+  }
+  Value inside(OpBuilder &b, Location l, Value cb, Value lane) const {
+    Value c = apply(b, l, dim(b, 0) * B + dim(b, 1), {cb, lane});
+    return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, c, cidx(b, l, C));
+  }
+  Value read(OpBuilder &b, Location l, ValueRange nchw, Value lane) const {
+    Value v = load(b, l, m, at(b, l, nchw, lane, ragged()));
+    return ragged() ? b.create<arith::SelectOp>(l, inside(b, l, nchw[1], lane), v, zero(b, l)) : v;
+  }
+  void write(OpBuilder &b, Location l, Value v, ValueRange nchw, Value lane) const {
+    if (!ragged()) return store(b, l, v, m, at(b, l, nchw, lane, false));
+    auto guard = b.create<scf::IfOp>(l, inside(b, l, nchw[1], lane), /*withElseRegion=*/false);
+    OpBuilder tb = guard.getThenBodyBuilder();
+    store(tb, l, v, m, at(tb, l, nchw, lane, false));
+  }
+};
+
+/// The operands of one max_pool (forward or backward) as Lanes: B is the
+/// channel block of any blocked one (1 when all are NCHW), C the channel
+/// count of any NCHW one.
+SmallVector<Lanes> lanesOf(ArrayRef<Value> operands) {
+  int64_t B = 1, C = -1;
+  for (Value m : operands) {
+    ArrayRef<int64_t> s = shapeOf(m);
+    if (s.size() == 5) B = s[4];
+    else C = s[1];
+  }
+  if (C < 0) C = shapeOf(operands[0])[1] * B;
+  SmallVector<Lanes> lanes;
+  for (Value m : operands) lanes.push_back({m, B, C});
+  return lanes;
 }
 
-/// Per output cell (n, channel block, oh, ow) of a [N, C/B, Ho, Wo, B] pooling:
-/// body(index of the cell in the output, the window's rows and columns in the input).
-void forEachWindow(OpBuilder &b, Location l, ArrayRef<int64_t> xs, ArrayRef<int64_t> ys, const PoolAttrs &a,
+/// Per output cell (n, channel block, oh, ow) of the pooling of x into y:
+/// body(the cell, the window's rows and columns in the input).
+void forEachWindow(OpBuilder &b, Location l, const Lanes &x, const Lanes &y, const PoolAttrs &a,
                    function_ref<void(OpBuilder &, Location, ValueRange, std::pair<Value, Value>, std::pair<Value, Value>)> body) {
+  ArrayRef<int64_t> xs = shapeOf(x.m), ys = shapeOf(y.m);
   // Images and channel blocks write disjoint cells; windows may overlap.
   Value zero = cidx(b, l, 0), one = cidx(b, l, 1);
-  b.create<scf::ParallelOp>(l, ValueRange{zero, zero}, ValueRange{cidx(b, l, ys[0]), cidx(b, l, ys[1])},
-                            ValueRange{one, one}, [&](OpBuilder &b1, Location l1, ValueRange nc) {
+  Value blocks = cidx(b, l, (x.C + x.B - 1) / x.B);
+  b.create<scf::ParallelOp>(l, ValueRange{zero, zero}, ValueRange{cidx(b, l, ys[0]), blocks}, ValueRange{one, one},
+                            [&](OpBuilder &b1, Location l1, ValueRange nc) {
     forN(b1, l1, ys[2], [&](OpBuilder &b2, Location l2, Value oh) {
       forN(b2, l2, ys[3], [&](OpBuilder &b3, Location l3, Value ow) {
         body(b3, l3, {nc[0], nc[1], oh, ow}, window(b3, l3, oh, a.kh, a.sh, a.ph, xs[2]),
@@ -296,21 +336,21 @@ void forEachWindow(OpBuilder &b, Location l, ArrayRef<int64_t> xs, ArrayRef<int6
 /// window in scan order, a NaN replacing any value (ir/reference/Kernels.cpp's
 /// argmaxInWindow), into the stack rows `best` and, when given, `arg` (the
 /// cell's h * W + w). The lane loop is innermost: it vectorizes.
-void argmaxRows(OpBuilder &b, Location l, Value x, ValueRange at, std::pair<Value, Value> rows,
+void argmaxRows(OpBuilder &b, Location l, const Lanes &x, ValueRange at, std::pair<Value, Value> rows,
                 std::pair<Value, Value> cols, Value best, Value arg) {
-  ArrayRef<int64_t> xs = shapeOf(x);
+  int64_t width = shapeOf(x.m)[3];
   auto cell = [&](OpBuilder &nb, Location il, Value h, Value w) {
-    return apply(nb, il, dim(nb, 0) * xs[3] + dim(nb, 1), {h, w});
+    return apply(nb, il, dim(nb, 0) * width + dim(nb, 1), {h, w});
   };
-  forN(b, l, xs[4], [&](OpBuilder &nb, Location il, Value c) {
-    store(nb, il, load(nb, il, x, {at[0], at[1], rows.first, cols.first, c}), best, {c});
+  forN(b, l, x.B, [&](OpBuilder &nb, Location il, Value c) {
+    store(nb, il, x.read(nb, il, {at[0], at[1], rows.first, cols.first}, c), best, {c});
     if (arg) store(nb, il, cell(nb, il, rows.first, cols.first), arg, {c});
   });
   forRange(b, l, rows.first, rows.second, [&](OpBuilder &b1, Location l1, Value h) {
     forRange(b1, l1, cols.first, cols.second, [&](OpBuilder &b2, Location l2, Value w) {
       Value here = arg ? cell(b2, l2, h, w) : Value();
-      forN(b2, l2, xs[4], [&](OpBuilder &b3, Location l3, Value c) {
-        Value v = load(b3, l3, x, {at[0], at[1], h, w, c}), cur = load(b3, l3, best, {c});
+      forN(b2, l2, x.B, [&](OpBuilder &b3, Location l3, Value c) {
+        Value v = x.read(b3, l3, {at[0], at[1], h, w}, c), cur = load(b3, l3, best, {c});
         Value greater = b3.create<arith::CmpFOp>(l3, arith::CmpFPredicate::OGT, v, cur);
         Value isNan = b3.create<arith::CmpFOp>(l3, arith::CmpFPredicate::UNO, v, v);
         Value take = b3.create<arith::OrIOp>(l3, greater, isNan);
@@ -321,45 +361,43 @@ void argmaxRows(OpBuilder &b, Location l, Value x, ValueRange at, std::pair<Valu
   });
 }
 
-Value lanes(OpBuilder &b, Location l, int64_t n, Type t) { return b.create<memref::AllocaOp>(l, MemRefType::get({n}, t)); }
+Value stackRow(OpBuilder &b, Location l, int64_t n, Type t) {
+  return b.create<memref::AllocaOp>(l, MemRefType::get({n}, t));
+}
 
 } // namespace
 
-void buildMaxPool(OpBuilder &b, Location l, Value x, Value y, const PoolAttrs &a) {
-  x = asBlocked(b, l, x);
-  y = asBlocked(b, l, y);
-  ArrayRef<int64_t> xs = shapeOf(x), ys = shapeOf(y);
-  Value best = lanes(b, l, xs[4], b.getF32Type());
-  forEachWindow(b, l, xs, ys, a, [&](OpBuilder &nb, Location il, ValueRange at, auto rows, auto cols) {
+void buildMaxPool(OpBuilder &b, Location l, Value xm, Value ym, const PoolAttrs &a) {
+  SmallVector<Lanes> ops = lanesOf({xm, ym});
+  const Lanes &x = ops[0], &y = ops[1];
+  Value best = stackRow(b, l, x.B, b.getF32Type());
+  forEachWindow(b, l, x, y, a, [&](OpBuilder &nb, Location il, ValueRange at, auto rows, auto cols) {
     argmaxRows(nb, il, x, at, rows, cols, best, Value());
-    forN(nb, il, xs[4], [&](OpBuilder &b1, Location l1, Value c) {
-      store(b1, l1, load(b1, l1, best, {c}), y, {at[0], at[1], at[2], at[3], c});
-    });
+    forN(nb, il, x.B, [&](OpBuilder &b1, Location l1, Value c) { y.write(b1, l1, load(b1, l1, best, {c}), at, c); });
   });
 }
 
-void buildMaxPoolBackward(OpBuilder &b, Location l, Value x, Value dy, Value dx, const PoolAttrs &a) {
-  x = asBlocked(b, l, x);
-  dy = asBlocked(b, l, dy);
-  dx = asBlocked(b, l, dx);
-  ArrayRef<int64_t> xs = shapeOf(x), ys = shapeOf(dy);
+void buildMaxPoolBackward(OpBuilder &b, Location l, Value xm, Value dym, Value dxm, const PoolAttrs &a) {
+  SmallVector<Lanes> ops = lanesOf({xm, dym, dxm});
+  const Lanes &x = ops[0], &dy = ops[1], &dx = ops[2];
+  ArrayRef<int64_t> xs = shapeOf(xm), ys = shapeOf(dym);
   // Windows that tile the input (stride = kernel, the last one reaching the
   // end) write each cell of dx exactly once: no zero fill, no accumulation.
   bool disjoint = a.sh >= a.kh && a.sw >= a.kw;
   bool tiles = a.sh == a.kh && a.sw == a.kw && (ys[2] - 1) * a.sh - a.ph + a.kh >= xs[2] &&
                (ys[3] - 1) * a.sw - a.pw + a.kw >= xs[3];
-  if (!tiles) fillZero(b, l, dx);
-  Value best = lanes(b, l, xs[4], b.getF32Type()), arg = lanes(b, l, xs[4], b.getIndexType());
-  forEachWindow(b, l, xs, ys, a, [&](OpBuilder &nb, Location il, ValueRange at, auto rows, auto cols) {
+  if (!tiles) fillZero(b, l, dxm);
+  Value best = stackRow(b, l, x.B, b.getF32Type()), arg = stackRow(b, l, x.B, b.getIndexType());
+  forEachWindow(b, l, x, dy, a, [&](OpBuilder &nb, Location il, ValueRange at, auto rows, auto cols) {
     argmaxRows(nb, il, x, at, rows, cols, best, arg);
     forRange(nb, il, rows.first, rows.second, [&](OpBuilder &b1, Location l1, Value h) {
       forRange(b1, l1, cols.first, cols.second, [&](OpBuilder &b2, Location l2, Value w) {
         Value here = apply(b2, l2, dim(b2, 0) * xs[3] + dim(b2, 1), {h, w});
-        forN(b2, l2, xs[4], [&](OpBuilder &b3, Location l3, Value c) {
-          SmallVector<Value> xi = {at[0], at[1], h, w, c};
+        forN(b2, l2, x.B, [&](OpBuilder &b3, Location l3, Value c) {
+          SmallVector<Value> xi = {at[0], at[1], h, w};
           Value won = b3.create<arith::CmpIOp>(l3, arith::CmpIPredicate::eq, load(b3, l3, arg, {c}), here);
-          Value g = b3.create<arith::SelectOp>(l3, won, load(b3, l3, dy, {at[0], at[1], at[2], at[3], c}), zero(b3, l3));
-          store(b3, l3, disjoint ? g : add(b3, l3, load(b3, l3, dx, xi), g), dx, xi);
+          Value g = b3.create<arith::SelectOp>(l3, won, dy.read(b3, l3, at, c), zero(b3, l3));
+          dx.write(b3, l3, disjoint ? g : add(b3, l3, dx.read(b3, l3, xi, c), g), xi, c);
         });
       });
     });

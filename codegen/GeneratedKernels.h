@@ -35,8 +35,9 @@ void buildConv2dBackwardData(mlir::OpBuilder &b, mlir::Location l, mlir::Value d
 void buildConv2dBackwardFilter(mlir::OpBuilder &b, mlir::Location l, mlir::Value x, mlir::Value dy, mlir::Value dw,
                                mlir::Value db, const ConvAttrs &a);
 
-/// y = the maximum of each window's cells inside x (padding never wins). x
-/// and y are both NCHW or both channel-blocked, [N, C/B, H, W, B].
+/// y = the maximum of each window's cells inside x (padding never wins).
+/// Each of x and y (dy and dx) is NCHW or channel-blocked, [N, C/B, H, W, B]
+/// with its padded channels zero; the blocked ones share B.
 void buildMaxPool(mlir::OpBuilder &b, mlir::Location l, mlir::Value x, mlir::Value y, const PoolAttrs &a);
 /// dx = each dy added at its window's argmax, recomputed from x: the first
 /// maximum in scan order, a NaN wins (as ir/reference/Kernels.cpp).

@@ -484,8 +484,8 @@ private:
   /// Where `op` can take an activation in the blocked layout: (value, group,
   /// bit). The values of one (group, bit) share a layout: for a library call
   /// the group is the forward op owning its site and the bit its site's
-  /// (Runtime.h); a generated max_pool (forward or backward) takes all its
-  /// tensors in one layout.
+  /// (Runtime.h); a generated max_pool (forward or backward) takes each of
+  /// its tensors in either layout.
   struct Position {
     Value value;
     Operation *group;
@@ -514,7 +514,8 @@ private:
     if (library_.count(op)) {
       for (auto [v, bit] : at) positions.push_back({v, forwardOf_.at(op), bit});
     } else if (isa<nn::MaxPoolOp, nn::MaxPoolBackwardOp>(op)) {
-      for (auto [v, bit] : at) positions.push_back({v, op, 0});
+      // The generated loops take each tensor in either layout.
+      for (auto [i, v] : llvm::enumerate(at)) positions.push_back({v.first, op, (int)i});
     }
     return positions;
   }

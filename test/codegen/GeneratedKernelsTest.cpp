@@ -218,23 +218,32 @@ TEST(GeneratedKernels, MaxPoolTiesAndNaNsAsTheReference) {
       }));
       expectSame(ref::maxPoolBackward(x, dy, c.a), bwd[2], "max_pool_backward, variant " + std::to_string(variant));
 
-      // The same on the channel-blocked layout [N, C/8, H, W, 8] (padded lanes zero).
+      // The same with each tensor NCHW or channel-blocked, [N, C/8, H, W, 8]
+      // (padded lanes zero), in every combination: x, then y (forward) or dy
+      // and dx (backward), bit i set = blocked.
       test::BlockedLayout xl{c.x[0], c.x[1], c.x[2], c.x[3], 8}, yl{ys[0], ys[1], ys[2], ys[3], 8};
       Shape xb = {c.x[0], xl.blocks(), c.x[2], c.x[3], 8}, yb = {ys[0], yl.blocks(), ys[2], ys[3], 8};
-      std::vector<std::vector<float>> bfwd = {xl.toBlocked(x.data), std::vector<float>(yl.size(), 7.f)};
-      ASSERT_TRUE(runKernel({xb, yb}, bfwd, [&](mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange v) {
-        cpu::buildMaxPool(b, l, v[0], v[1], a);
-      }));
-      EXPECT_EQ(yl.nonZeroPadding(bfwd[1]), 0);
-      expectSame(ref::maxPool(x, c.a), yl.toPlain(bfwd[1]), "blocked max_pool, variant " + std::to_string(variant));
-      std::vector<std::vector<float>> bbwd = {xl.toBlocked(x.data), yl.toBlocked(dy.data),
-                                              std::vector<float>(xl.size(), 7.f)};
-      ASSERT_TRUE(runKernel({xb, yb, xb}, bbwd, [&](mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange v) {
-        cpu::buildMaxPoolBackward(b, l, v[0], v[1], v[2], a);
-      }));
-      EXPECT_EQ(xl.nonZeroPadding(bbwd[2]), 0);
-      expectSame(ref::maxPoolBackward(x, dy, c.a), xl.toPlain(bbwd[2]),
-                 "blocked max_pool_backward, variant " + std::to_string(variant));
+      Tensor wantY = ref::maxPool(x, c.a), wantDx = ref::maxPoolBackward(x, dy, c.a);
+      for (int layouts = 1; layouts < 8; ++layouts) {
+        bool bx = layouts & 1, by = layouts & 2, bdx = layouts & 4;
+        std::string what = " (x " + std::string(bx ? "blocked" : "NCHW") + ", y/dy " + (by ? "blocked" : "NCHW") +
+                           ", dx " + (bdx ? "blocked" : "NCHW") + "), variant " + std::to_string(variant);
+        std::vector<float> xin = bx ? xl.toBlocked(x.data) : x.data, dyin = by ? yl.toBlocked(dy.data) : dy.data;
+        if (layouts < 4) {
+          std::vector<std::vector<float>> fwdb = {xin, std::vector<float>(by ? yl.size() : numel(ys), 7.f)};
+          ASSERT_TRUE(runKernel({bx ? xb : c.x, by ? yb : ys}, fwdb,
+                                [&](mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange v) { cpu::buildMaxPool(b, l, v[0], v[1], a); }));
+          if (by) EXPECT_EQ(yl.nonZeroPadding(fwdb[1]), 0) << what;
+          expectSame(wantY, by ? yl.toPlain(fwdb[1]) : fwdb[1], "max_pool" + what);
+        }
+        std::vector<std::vector<float>> bwdb = {xin, dyin, std::vector<float>(bdx ? xl.size() : numel(c.x), 7.f)};
+        ASSERT_TRUE(runKernel({bx ? xb : c.x, by ? yb : ys, bdx ? xb : c.x}, bwdb,
+                              [&](mlir::OpBuilder &b, mlir::Location l, mlir::ValueRange v) {
+          cpu::buildMaxPoolBackward(b, l, v[0], v[1], v[2], a);
+        }));
+        if (bdx) EXPECT_EQ(xl.nonZeroPadding(bwdb[2]), 0) << what;
+        expectSame(wantDx, bdx ? xl.toPlain(bwdb[2]) : bwdb[2], "max_pool_backward" + what);
+      }
     }
   }
 }

@@ -5,8 +5,9 @@
 // generated max_pool) write and read stays in nChw16c: each init gets
 // (block, blocked bits). Here conv1 -> pool1 -> conv2 stay blocked; pool2 is
 // generated and feeds a relu (a library call) whose result is returned (plain,
-// NCHW): relu's input shares its layout, and so pool2 and conv2's output,
-// which share pool2's layout, are plain too.
+// NCHW): relu's input shares its layout, so pool2's output is plain, while
+// pool2 reads conv2's output blocked (a generated max_pool takes each tensor
+// in either layout): conv2's mask is 3.
 // The returned tensor (2x8x1x1) is copied into metrics after the one
 // scalar slot: nn.eval_outputs gives its offset.
 // CHECK-LABEL: module attributes
@@ -17,7 +18,7 @@
 // CHECK-LABEL: func.func @init(
 // CHECK:         call @nnc_cpu_conv2d_init(%arg0, %c0_i64, {{.*}}, %c16_i64, %c2_i64)
 // CHECK-NEXT:    call @nnc_cpu_max_pool_init(%arg0, %c1_i64, {{.*}}, %c16_i64, %c3_i64)
-// CHECK-NEXT:    call @nnc_cpu_conv2d_init(%arg0, %c2_i64, {{.*}}, %c16_i64, %c1_i64)
+// CHECK-NEXT:    call @nnc_cpu_conv2d_init(%arg0, %c2_i64, {{.*}}, %c16_i64, %c3_i64)
 // PLAIN-LABEL: func.func @init(
 // PLAIN:         call @nnc_cpu_conv2d_init({{.*}}, %c0_i64, %c0_i64)
 // PLAIN-NEXT:    call @nnc_cpu_max_pool_init({{.*}}, %c0_i64, %c0_i64)
