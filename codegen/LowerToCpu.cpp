@@ -1050,18 +1050,13 @@ private:
     if (library_.count(op)) {
       // oneDNN on [n, c, h, w] (nchw()): folded to [n, c, h * w, 1], a rank-4
       // tensor took oneDNN 1.6-2x longer (AlexNet's norm1 forward: 8.3 vs 4.6 ms).
-      auto s = nchw(op.getInput());
-      int64_t site = nextSite_++;
-      Location loc = f_.getLoc();
-      auto i64 = [&](int64_t v) { return init_.create<arith::ConstantIntOp>(loc, v, 64).getResult(); };
-      auto f32c = [&](APFloat v) {
-        return init_.create<arith::ConstantOp>(loc, init_.getF32FloatAttr((float)v.convertToDouble())).getResult();
-      };
-      Value initCtx = init_.getBlock()->getParent()->getArgument(0);
-      call(init_, "nnc_cpu_lrn_init", initCtx, site,
-           {i64(s[0]), i64(s[1]), i64(s[2]), i64(s[3]), i64((int64_t)op.getSize()), f32c(op.getAlpha()),
-            f32c(op.getBeta()), f32c(op.getK()), i64(training_ ? 1 : 0), i64(layoutArgs(op)[0]),
-            i64(layoutArgs(op)[1])});
+      auto d = nchw(op.getInput());
+      auto layout = layoutArgs(op);
+      int64_t site = newSite("nnc_cpu_lrn_init",
+                             {initI64(d[0]), initI64(d[1]), initI64(d[2]), initI64(d[3]), initI64((int64_t)op.getSize()),
+                              initF32(op.getAlpha().convertToDouble()), initF32(op.getBeta().convertToDouble()),
+                              initF32(op.getK().convertToDouble()), initI64(training_ ? 1 : 0), initI64(layout[0]),
+                              initI64(layout[1])});
       sites_[op] = site;
       call(b_, "nnc_cpu_lrn_fwd", ctxArg_, site, {ptr(buffer(op.getInput())), ptr(buffer(op.getResult()))});
       return success();

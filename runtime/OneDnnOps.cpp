@@ -1,8 +1,9 @@
-//===- OneDnnOps.cpp - conv2d, max_pool and dense on oneDNN ---------------===//
+//===- OneDnnOps.cpp - conv2d, max_pool, dense and lrn on oneDNN ----------===//
 //
 // Each init validates the static shapes, creates the forward and backward
 // primitives once (with a user scratchpad, so calls allocate no buffers) and
-// binds them to the plain NCHW / OIHW / [out, in] layouts of the ABI.
+// binds them to the ABI's layouts: OIHW / [out, in] weights, activations in
+// NCHW or, where the compiler asks (Runtime.h), channel-blocked.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/OneDnnSupport.h"
@@ -87,14 +88,6 @@ void nnc_cpu_conv2d_init(nnc_ctx *ctx, int64_t site, int64_t n, int64_t c, int64
     memory::dims strides{sh, sw}, dilation{dh - 1, dw - 1}, pad{ph, pw}; // oneDNN: 0 = dense
     auto attr = userScratchpad();
     const dnnl::engine &eng = ctx->engine;
-    // A fused ReLU: the forward writes max(y, 0), in the same pass. (A
-    // primitive_attr is a handle: a copy would share the post-ops.)
-    auto fwdAttr = userScratchpad();
-    if (relu) {
-      dnnl::post_ops ops;
-      ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
-      fwdAttr.set_post_ops(ops);
-    }
 
     auto s = std::make_unique<ConvSite>();
     s->hasBias = has_bias != 0;
@@ -104,9 +97,19 @@ void nnc_cpu_conv2d_init(nnc_ctx *ctx, int64_t site, int64_t n, int64_t c, int64
                                wAny, bAny, yAny, strides, dilation, pad, pad)
                    : Fwd::desc(prop_kind::forward_training, algorithm::convolution_direct, xAny,
                                wAny, yAny, strides, dilation, pad, pad);
-    // The backward ops take a forward without post-ops as their hint.
-    Fwd::primitive_desc fwdPd(fwdDesc, attr, eng), fusedPd(fwdDesc, fwdAttr, eng);
-    s->fwd = BoundPrimitive(relu ? fusedPd : fwdPd, eng);
+    Fwd::primitive_desc fwdPd(fwdDesc, attr, eng);
+    if (relu) {
+      // A fused ReLU: the forward writes max(y, 0), in the same pass; the
+      // backward ops keep fwdPd, without post-ops, as their hint. (A
+      // primitive_attr is a handle: a copy of attr would share the post-ops.)
+      auto fusedAttr = userScratchpad();
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+      fusedAttr.set_post_ops(ops);
+      s->fwd = BoundPrimitive(Fwd::primitive_desc(fwdDesc, fusedAttr, eng), eng);
+    } else {
+      s->fwd = BoundPrimitive(fwdPd, eng);
+    }
     s->fwd.input(DNNL_ARG_SRC, xUser);
     s->fwd.input(DNNL_ARG_WEIGHTS, wUser);
     if (s->hasBias)
